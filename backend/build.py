@@ -1,0 +1,460 @@
+"""Build: turn the content pack and catalogs into a release, a complete static site.
+
+    release/
+      index.html, 404.html              language chooser; not-found page
+      sw.js                             the service worker, with this release's precache config
+      release.json                      id, source hash, languages (not served to phones' caches)
+      static/app.<hash>.css ...         shell assets with content hashes in their names
+      <lang>/index.html ...             every page, pre-rendered
+      <lang>/manifest.webmanifest       per-language web app manifest
+      <lang>/bundle.<hash>.json         the language's page list with revisions
+      *.br, *.gz                        beside every text file (whitenoise's compressor)
+
+A release directory is named by the hash of its content, so building the same
+source twice gives the same id. Nothing is written where it can be served until
+the whole release is complete: errors leave no release behind.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from babel.dates import format_date
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from markupsafe import Markup
+from whitenoise.compress import Compressor
+
+from . import markup
+from .config import Config
+from .content import Content, Page, Service, load
+from .errors import Collector
+from .i18n import Language, Translator, discover, validate_translations
+
+HASH_LEN = 12
+TEXT_SUFFIXES = {".html", ".css", ".js", ".json", ".webmanifest", ".svg", ".txt", ".vcf"}
+CONFIG_MARK = "/*__PUENTE_CONFIG__*/ { release: \"dev\", shell: [], languages: {} }"
+
+
+def digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()[:HASH_LEN]
+
+
+@dataclass
+class _Site:
+    """Files of a release being built, in memory until written."""
+
+    files: dict[str, bytes] = field(default_factory=dict)
+
+    def add(self, rel: str, data: str | bytes) -> str:
+        body = data.encode("utf-8") if isinstance(data, str) else data
+        self.files[rel] = body
+        return digest(body)
+
+
+def source_hash(cfg: Config) -> str:
+    """Hash everything a build reads, so `serve` rebuilds only when something changed."""
+    h = hashlib.sha256()
+    roots = [cfg.content, cfg.locales, cfg.pwa / "templates", cfg.pwa / "static", cfg.service_worker, Path(__file__).parent]
+    for root in roots:
+        for path in sorted(root.rglob("*")) if root.is_dir() else []:
+            if path.is_file() and "__pycache__" not in path.parts:
+                h.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes() + b"\0")
+    h.update(cfg.exit_url.encode())
+    try:  # which pages are past review on this day changes the pages themselves
+        content = load(cfg.content)
+        h.update(",".join(p.id for p in content.pages if cfg.today > p.review_by).encode())
+        h.update(str(cfg.today > content.site.directory_review_by).encode())
+    except ValueError:
+        h.update(b"invalid")
+    return h.hexdigest()[:HASH_LEN]
+
+
+class Renderer:
+    def __init__(self, cfg: Config, content: Content, languages: list[Language], assets: dict[str, str]):
+        self.cfg, self.content, self.languages, self.assets = cfg, content, languages, assets
+        self.env = Environment(
+            loader=FileSystemLoader(cfg.pwa / "templates"),
+            autoescape=True,
+            undefined=StrictUndefined,
+            extensions=["jinja2.ext.i18n"],
+            keep_trailing_newline=True,
+        )
+        self.env.globals["asset"] = self.asset
+
+    def asset(self, name: str) -> str:
+        return self.assets[name]
+
+    def language(self, lang: Language) -> LanguageRenderer:
+        return LanguageRenderer(self, lang)
+
+
+class LanguageRenderer:
+    """Renders every page of one language."""
+
+    def __init__(self, parent: Renderer, lang: Language):
+        self.p, self.lang = parent, lang
+        self.t = Translator.for_language(lang)
+        self.env = parent.env.overlay()
+        self.env.install_gettext_callables(self.t.gettext, self.t.ngettext, newstyle=True)  # type: ignore[attr-defined]
+        self.content = parent.content
+        self.prefix = f"/{lang.tag}"
+
+    # -- helpers -------------------------------------------------------------
+
+    def date(self, d: dt.date) -> str:
+        return format_date(d, format="long", locale=self.lang.tag.replace("-", "_"))
+
+    def inline(self, context: str, text: str) -> Markup:
+        shown, fallback = self.t.unit(context, text)
+        html = markup.render_inline(shown, link_prefix=self.prefix, missing_label=self.t.gettext("link not available yet"))
+        if fallback:
+            return Markup(f'<span lang="{fallback}">{html}</span> <span class="fallback-tag">{self.t.gettext("English")}</span>')
+        return Markup(html)
+
+    def plain(self, context: str, text: str) -> str:
+        return markup.plain_text(self.t.text(context, text))
+
+    def body(self, context: str, blocks: tuple[markup.Block, ...]) -> Markup:
+        items = []
+        for b in blocks:
+            shown, fallback = self.t.unit(context, b.text)
+            items.append(markup.Rendered(b, shown, fallback))
+        return Markup(
+            markup.render_blocks(
+                items,
+                link_prefix=self.prefix,
+                missing_label=self.t.gettext("link not available yet"),
+                fallback_label=self.t.gettext("English"),
+            )
+        )
+
+    def nav(self, current: str) -> list[dict[str, Any]]:
+        c = self.content
+        items = [{"id": "home", "href": f"{self.prefix}/", "label": self.t.gettext("Home")}]
+        tops = [p for p in c.pages if p.parent_id == "home"]
+        entries: list[tuple[int, dict[str, Any]]] = [
+            (p.order, {"id": p.id, "href": f"{self.prefix}/{p.path}", "label": self.plain(p.context, p.nav or p.title)}) for p in tops
+        ]
+        entries.append((2, {"id": "services", "href": f"{self.prefix}/services/", "label": self.plain("page:services", c.site.directory_nav)}))
+        items += [e for _, e in sorted(entries, key=lambda pair: pair[0])]
+        for item in items:
+            item["current"] = item["id"] == current.split("/")[0] or (current == "home" and item["id"] == "home")
+        return items
+
+    def meta(self, as_of: dt.date, review_by: dt.date, sources: tuple[Any, ...]) -> dict[str, Any]:
+        c = self.content
+        return {
+            "lang": self.lang.tag,
+            "as_of": self.date(as_of),
+            "review_by": self.date(review_by),
+            "review_by_iso": review_by.isoformat(),
+            "stale": self.p.cfg.today > review_by,
+            "sources": sources,
+            "ask": self.plain("site", c.site.ask),
+            "help_href": f"{self.prefix}/services/",
+            "help_label": self.plain("page:services", c.site.directory_title),
+        }
+
+    def render(self, template: str, *, page_id: str, path: str, title: str, description: str, **extra: Any) -> str:
+        site_name = self.plain("site", self.content.site.name)
+        return self.env.get_template(template).render(
+            lang=self.lang,
+            site_name=site_name,
+            title=title,
+            description=description,
+            path=path,
+            nav=self.nav(page_id),
+            exit_url=self.p.cfg.exit_url,
+            **extra,
+        )
+
+    # -- pages -----------------------------------------------------------------
+
+    def pages(self) -> Iterator[tuple[str, str]]:
+        """Yield (path below /{lang}/, HTML) for every page of this language."""
+        for page in self.content.pages:
+            yield page.path, self.content_page(page)
+        yield "services/", self.directory()
+        for service in self.content.services:
+            yield f"services/{service.id}/", self.service(service)
+        yield "offline/", self.render(
+            "offline.html", page_id="offline", path="offline/", title=self.t.gettext("You are offline"),
+            description=self.t.gettext("You are offline"),
+        )
+
+    def not_found(self) -> str:
+        title = self.t.gettext("Page not found")
+        return self.render("not_found.html", page_id="404", path="", title=title, description=title)
+
+    def content_page(self, page: Page) -> str:
+        ctx = page.context
+        title, title_fallback = self.t.unit(ctx, page.title)
+        children = [
+            {"href": f"{self.prefix}/{c.path}", "title": self.plain(c.context, c.title), "summary": self.plain(c.context, c.summary)}
+            for c in self.content.children(page.id)
+        ]
+        if page.id == "home":
+            children = [n for n in self._home_cards()]
+        breadcrumb = None
+        if page.parent_id and page.parent_id != "home":
+            parent = self.content.page(page.parent_id)
+            breadcrumb = {"href": f"{self.prefix}/{parent.path}", "label": self.plain(parent.context, parent.title)}
+        return self.render(
+            "page.html",
+            page_id=page.id,
+            path=page.path,
+            title=markup.plain_text(title),
+            title_lang=title_fallback,
+            description=self.plain(ctx, page.summary),
+            intro=self.plain("site", self.content.site.tagline) if page.id == "home" else "",
+            body=self.body(ctx, page.blocks),
+            children=children,
+            breadcrumb=breadcrumb,
+            languages=self.p.languages if page.id == "about" else [],
+            meta=self.meta(page.as_of, page.review_by, page.sources),
+        )
+
+    def _home_cards(self) -> list[dict[str, str]]:
+        c = self.content
+        cards = []
+        for item in self.nav("home")[1:]:
+            if item["id"] == "services":
+                summary = self.plain("page:services", c.site.directory_summary)
+                title = self.plain("page:services", c.site.directory_title)
+            else:
+                p = c.page(item["id"])
+                summary, title = self.plain(p.context, p.summary), self.plain(p.context, p.title)
+            cards.append({"href": item["href"], "title": title, "summary": summary})
+        return cards
+
+    def directory(self) -> str:
+        c = self.content
+        categories = [
+            {
+                "id": cat.id,
+                "name": self.plain("category", cat.name),
+                "services": [self._service_view(s) for s in c.services_in(cat.id)],
+            }
+            for cat in c.categories
+        ]
+        return self.render(
+            "services.html",
+            page_id="services",
+            path="services/",
+            title=self.plain("page:services", c.site.directory_title),
+            description=self.plain("page:services", c.site.directory_summary),
+            intro=self.plain("page:services", c.site.directory_summary),
+            categories=categories,
+            meta=self.meta(c.site.as_of, c.site.directory_review_by, c.site.directory_sources),
+        )
+
+    def _service_view(self, s: Service) -> dict[str, Any]:
+        ctx = s.context
+        website_short = s.website.split("://", 1)[-1].rstrip("/")
+        return {
+            "id": s.id,
+            "name": self.plain(ctx, s.name),
+            "description": self.body(ctx, s.description),
+            "phones": [{"number": p.number, "e164": p.e164, "label": self.plain(ctx, p.label) if p.label else ""} for p in s.phones],
+            "email": s.email,
+            "website": s.website,
+            "website_short": website_short,
+            "address": s.address,
+            "address_label": self.plain(ctx, s.address.label) if s.address and s.address.label else "",
+            "hours": self.plain(ctx, s.hours) if s.hours else "",
+            "languages": [_language_name(tag, self.lang.tag) for tag in s.languages],
+            "verified_on": self.date(s.verified_on),
+        }
+
+    def service(self, s: Service) -> str:
+        c = self.content
+        view = self._service_view(s)
+        category = next(cat for cat in c.categories if cat.id == s.category)
+        return self.render(
+            "service.html",
+            page_id="services",
+            path=f"services/{s.id}/",
+            title=view["name"],
+            description=markup.plain_text(self.t.text(s.context, s.description[0].text)) if s.description else view["name"],
+            service=view,
+            category={"id": category.id, "name": self.plain("category", category.name)},
+            meta=self.meta(s.verified_on, c.site.directory_review_by, c.site.directory_sources),
+        )
+
+    def manifest(self) -> str:
+        name = self.plain("site", self.content.site.name)
+        icons = [
+            {"src": self.p.asset("icons/icon-192.png"), "sizes": "192x192", "type": "image/png", "purpose": "any"},
+            {"src": self.p.asset("icons/icon-512.png"), "sizes": "512x512", "type": "image/png", "purpose": "any"},
+            {"src": self.p.asset("icons/maskable-512.png"), "sizes": "512x512", "type": "image/png", "purpose": "maskable"},
+        ]
+        data = {
+            "id": f"/{self.lang.tag}/",
+            "name": f"{name} · {self.plain('site', self.content.site.district)}",
+            "short_name": name,
+            "description": self.plain("site", self.content.site.tagline),
+            "lang": self.lang.tag,
+            "dir": self.lang.dir,
+            "start_url": f"/{self.lang.tag}/",
+            "scope": "/",
+            "display": "standalone",
+            "background_color": "#ffffff",
+            "theme_color": "#0b5563",
+            "icons": icons,
+        }
+        return json.dumps(data, ensure_ascii=False, indent=1) + "\n"
+
+
+def _language_name(tag: str, in_lang: str) -> str:
+    from babel import Locale
+
+    try:
+        name = Locale.parse(tag.replace("-", "_")).get_display_name(in_lang.replace("-", "_"))
+    except (ValueError, LookupError):
+        return tag
+    return name or tag
+
+
+def hash_assets(cfg: Config, site: _Site) -> dict[str, str]:
+    """Copy pwa/static into static/ with content hashes in the names; return logical name -> URL."""
+    urls = {}
+    root = cfg.pwa / "static"
+    for path in sorted(root.rglob("*")):
+        if not path.is_file():
+            continue
+        rel = path.relative_to(root).as_posix()
+        data = path.read_bytes()
+        stem, dot, suffix = rel.rpartition(".")
+        hashed = f"{stem}.{digest(data)}.{suffix}" if dot else f"{rel}.{digest(data)}"
+        site.add(f"static/{hashed}", data)
+        urls[rel] = f"/static/{hashed}"
+    return urls
+
+
+def render(cfg: Config) -> tuple[_Site, dict[str, Any]]:
+    """Load, validate and render the whole release in memory; raise ContentErrors on bad input."""
+    content = load(cfg.content)
+    languages = discover(cfg.locales)
+    problems = Collector()
+    for lang in languages:
+        try:
+            validate_translations(lang)
+        except ValueError as e:
+            problems.catch(e)  # type: ignore[arg-type]
+    problems.raise_if_any()
+
+    site = _Site()
+    assets = hash_assets(cfg, site)
+    renderer = Renderer(cfg, content, languages, assets)
+    bundles = {}
+    for lang in languages:
+        lr = renderer.language(lang)
+        pages = []
+        for path, html in lr.pages():
+            rev = site.add(f"{lang.tag}/{path}index.html", html)
+            pages.append([f"/{lang.tag}/{path}", rev])
+        site.add(f"{lang.tag}/404.html", lr.not_found())
+        site.add(f"{lang.tag}/manifest.webmanifest", lr.manifest())
+        bundle = json.dumps({"lang": lang.tag, "pages": pages}, ensure_ascii=False, separators=(",", ":"))
+        name = f"{lang.tag}/bundle.{digest(bundle.encode())}.json"
+        site.add(name, bundle)
+        bundles[lang.tag] = "/" + name
+    chooser_ctx = {
+        "site_name": content.site.name,
+        "description": content.site.tagline,
+        "languages": languages,
+        "exit_url": cfg.exit_url,
+    }
+    chooser_rev = site.add("index.html", renderer.env.get_template("chooser.html").render(**chooser_ctx))
+    site.add("404.html", renderer.env.get_template("root_not_found.html").render(**chooser_ctx))
+
+    release_id = digest(b"".join(k.encode() + b"\0" + v + b"\0" for k, v in sorted(site.files.items())))
+    shell = [["/", chooser_rev]] + [[url, url] for name, url in sorted(assets.items()) if not name.startswith("icons/") or "192" in name]
+    sw_config = {"release": release_id, "shell": shell, "languages": bundles}
+    template = (cfg.service_worker / "sw.js").read_text(encoding="utf-8")
+    if CONFIG_MARK not in template:
+        raise RuntimeError(f"{cfg.service_worker / 'sw.js'} lost its config line: {CONFIG_MARK}")
+    site.add("sw.js", template.replace(CONFIG_MARK, json.dumps(sw_config, separators=(",", ":"))))
+    info = {
+        "id": release_id,
+        "source": source_hash(cfg),
+        "built_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "built_for": cfg.today.isoformat(),
+        "languages": [{"tag": lang.tag, "reviewed": lang.reviewed} for lang in languages],
+        "pages": sum(len(json.loads(site.files[b.lstrip("/")])["pages"]) for b in bundles.values()),
+    }
+    site.add("release.json", json.dumps(info, indent=1) + "\n")
+    return site, info
+
+
+def write_release(site: _Site, dest: Path) -> None:
+    """Write the files to a fresh temporary directory beside `dest`, compress, then move into place."""
+    dest = Path(dest)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", dir=dest.parent))
+    try:
+        for rel, data in site.files.items():
+            path = tmp / rel
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+        compress(tmp)
+        os.chmod(tmp, 0o755)
+        if dest.exists():
+            old = dest.with_name(f".{dest.name}.old-{os.getpid()}")
+            os.replace(dest, old)
+            os.replace(tmp, dest)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.replace(tmp, dest)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def compress(root: Path) -> None:
+    compressor = Compressor(quiet=True)
+    paths = [p for p in root.rglob("*") if p.is_file() and p.suffix in TEXT_SUFFIXES]
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        list(pool.map(compressor.compress, [str(p) for p in paths]))
+
+
+def build(cfg: Config, out: Path) -> dict[str, Any]:
+    """Build a release into `out` (replacing it); return release.json's data."""
+    site, info = render(cfg)
+    write_release(site, out)
+    return info
+
+
+def ensure_release(cfg: Config) -> tuple[Path, dict[str, Any], bool]:
+    """Return the release built from the current source, building it if needed: (dir, info, built)."""
+    want = source_hash(cfg)
+    for info_path in sorted(cfg.releases.glob("*/release.json")):
+        try:
+            info = json.loads(info_path.read_text())
+        except (OSError, ValueError):
+            continue
+        if info.get("source") == want:
+            return info_path.parent, info, False
+    site, info = render(cfg)
+    dest = cfg.releases / info["id"]
+    if not dest.exists():
+        write_release(site, dest)
+    return dest, info, True
+
+
+def set_current(cfg: Config, release_id: str) -> None:
+    """Point `current` at a release, in one atomic rename."""
+    cfg.data.mkdir(parents=True, exist_ok=True)
+    tmp = cfg.data / f".current.{os.getpid()}"
+    tmp.write_text(release_id + "\n")
+    os.replace(tmp, cfg.data / "current")

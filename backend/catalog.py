@@ -1,0 +1,162 @@
+"""gettext catalogs: extract `messages.pot` from content and templates, merge it into each `.po`.
+
+Each heading, paragraph, list item and directory field is one msgid (as Sphinx
+does), with `msgctxt` naming where it belongs (`page:rights/school`,
+`service:ciri`, `category`, `site`, `ui`), a `#.` comment saying where it
+appears, and `#:` the file and line. Files are written to a temporary name and
+renamed, so a crash never leaves half a catalog.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import polib
+from jinja2.ext import babel_extract
+
+from .config import Config
+from .content import Content, Unit, load
+from .i18n import REVIEW_HEADER, read_catalog
+
+UI_KEYWORDS = ("_", "gettext", "ngettext")
+HEADER = {
+    "Project-Id-Version": "Puente",
+    "Report-Msgid-Bugs-To": "",
+    "MIME-Version": "1.0",
+    "Content-Type": "text/plain; charset=UTF-8",
+    "Content-Transfer-Encoding": "8bit",
+}
+
+
+def template_units(templates: Path, project: Path) -> list[tuple[Unit, str | None]]:
+    """Every UI string in the templates, as (unit, plural or None)."""
+    found = []
+    for path in sorted(templates.glob("*.html")):
+        rel = path.relative_to(project).as_posix()
+        with path.open("rb") as f:
+            for lineno, func, message, comments in babel_extract(f, UI_KEYWORDS, ["Translators:"], {}):
+                if isinstance(message, tuple):
+                    singular, plural = message[0], message[1]
+                else:
+                    singular, plural = message, None
+                if not singular:
+                    continue
+                note = " ".join(comments) or f"Interface text in {path.name}"
+                found.append((Unit("ui", singular, note, rel, lineno), plural))
+    return found
+
+
+def make_pot(content: Content, cfg: Config) -> polib.POFile:
+    pot = polib.POFile(wrapwidth=0)
+    pot.metadata = dict(HEADER)
+    index: dict[tuple[str, str], polib.POEntry] = {}
+    project = cfg.project
+
+    def add(unit: Unit, plural: str | None = None) -> None:
+        try:
+            where = (Path(unit.file) if Path(unit.file).is_absolute() else cfg.content.parent / unit.file).resolve()
+            occurrence = where.relative_to(project.resolve()).as_posix()
+        except ValueError:
+            occurrence = unit.file
+        key = (unit.context, unit.text)
+        entry = index.get(key)
+        if entry is None:
+            entry = polib.POEntry(msgctxt=unit.context, msgid=unit.text, comment=unit.comment, occurrences=[])
+            if plural:
+                entry.msgid_plural = plural
+                entry.msgstr_plural = {0: "", 1: ""}
+            index[key] = entry
+            pot.append(entry)
+        entry.occurrences.append((occurrence, str(unit.line)))
+
+    for unit in content.units():
+        add(unit)
+    for unit, plural in template_units(cfg.pwa / "templates", project):
+        add(unit, plural)
+    return pot
+
+
+def atomic_write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def merge(po: polib.POFile, pot: polib.POFile) -> dict[str, int]:
+    """Bring a catalog in line with the template: new entries untranslated, gone ones obsolete.
+
+    An entry whose source text changed is matched by context and position: it keeps its
+    old translation, marked fuzzy with the previous msgid (`#|`), so the page shows English
+    for it until a translator confirms.
+    """
+    old = {(e.msgctxt or "", e.msgid): e for e in po if not e.obsolete}
+    by_occurrence = {}
+    for e in po:
+        if not e.obsolete:
+            for occ in e.occurrences:
+                by_occurrence[(e.msgctxt or "", occ[0], occ[1])] = e
+    pot_keys = {(r.msgctxt or "", r.msgid) for r in pot}
+    used: set[int] = set()
+    entries = []
+    counts = {"new": 0, "fuzzy": 0, "obsolete": 0, "kept": 0}
+    for ref in pot:
+        key = (ref.msgctxt or "", ref.msgid)
+        prev = old.get(key)
+        entry = polib.POEntry(msgctxt=ref.msgctxt, msgid=ref.msgid, comment=ref.comment, occurrences=list(ref.occurrences))
+        if ref.msgid_plural:
+            entry.msgid_plural = ref.msgid_plural
+            entry.msgstr_plural = dict(prev.msgstr_plural) if prev is not None and prev.msgstr_plural else {0: "", 1: ""}
+        if prev is not None:
+            entry.msgstr = prev.msgstr
+            entry.tcomment = prev.tcomment
+            entry.flags = list(prev.flags)
+            used.add(id(prev))
+            counts["kept"] += 1
+        else:
+            candidates = (by_occurrence.get((ref.msgctxt or "", file, line)) for file, line in ref.occurrences)
+            similar = next((c for c in candidates if c is not None), None)
+            if (
+                similar is not None
+                and id(similar) not in used
+                and similar.msgstr
+                and (similar.msgctxt or "", similar.msgid) not in pot_keys
+            ):
+                entry.msgstr = similar.msgstr
+                entry.previous_msgctxt = similar.msgctxt
+                entry.previous_msgid = similar.msgid
+                entry.flags = ["fuzzy"]
+                used.add(id(similar))
+                counts["fuzzy"] += 1
+            else:
+                counts["new"] += 1
+        entries.append(entry)
+    for e in po:
+        if not e.obsolete and id(e) not in used and e.msgstr:
+            e.obsolete = True
+            entries.append(e)
+            counts["obsolete"] += 1
+    po[:] = entries
+    return counts
+
+
+def extract(cfg: Config) -> dict[str, dict[str, int]]:
+    """Write messages.pot and merge it into every catalog; return what changed per language."""
+    content = load(cfg.content)
+    pot = make_pot(content, cfg)
+    atomic_write(cfg.locales / "messages.pot", str(pot))
+    report = {}
+    for path in sorted(cfg.locales.glob("*/LC_MESSAGES/messages.po")):
+        po = read_catalog(path)
+        po.wrapwidth = 0
+        report[path.parent.parent.name] = merge(po, pot)
+        po.metadata.setdefault(REVIEW_HEADER, "draft")
+        atomic_write(path, str(po))
+    return report

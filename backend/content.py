@@ -1,0 +1,583 @@
+"""The content pack: load `content/`, validate it, and return one immutable model.
+
+    content/site.toml            site name, sources, categories, directory metadata
+    content/pages/**/*.md        pages: TOML front matter between `+++` lines, then Markdown
+    content/services/*.toml      one file per organization in the service directory
+
+`load(dir)` reports every problem it finds at once, each as `file:line: what`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import markup
+from .errors import Collector, ContentError
+from .markup import Block
+
+RESERVED_PAGE_IDS = {"services", "search", "share", "offline", "admin", "api", "static", "404"}
+_EMAIL = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$")
+_URL = re.compile(r"^https?://[A-Za-z0-9.-]+(?::\d+)?(?:/[^\s<>\"']*)?$")
+_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+_LANG = re.compile(r"^[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$")
+_TOLL_FREE = {"800", "833", "844", "855", "866", "877", "888"}
+
+
+@dataclass(frozen=True)
+class Source:
+    id: str
+    title: str
+    url: str  # "#" when the source gives no public link
+
+    @property
+    def missing(self) -> bool:
+        return self.url == markup.MISSING
+
+
+@dataclass(frozen=True)
+class Category:
+    id: str
+    name: str
+    line: int
+
+
+@dataclass(frozen=True)
+class Unit:
+    """A translatable piece of text and where it comes from."""
+
+    context: str  # msgctxt
+    text: str  # msgid (inline Markdown)
+    comment: str  # `#.` for translators: where it appears
+    file: str
+    line: int
+
+
+@dataclass(frozen=True)
+class Page:
+    id: str  # "home", "rights", "rights/school", ...
+    path: str  # URL path below /{lang}/: "", "rights/", "rights/school/"
+    file: str
+    title: str
+    summary: str
+    as_of: dt.date
+    review_by: dt.date
+    sources: tuple[Source, ...]
+    blocks: tuple[Block, ...]
+    order: int
+    nav: str  # a short label for the main navigation; top-level pages only
+    lines: dict[str, int] = field(hash=False, compare=False)
+
+    @property
+    def context(self) -> str:
+        return f"page:{self.id}"
+
+    @property
+    def parent_id(self) -> str | None:
+        if self.id == "home":
+            return None
+        return self.id.rpartition("/")[0] or "home"
+
+
+@dataclass(frozen=True)
+class Phone:
+    number: str  # as shown: the local format
+    e164: str  # for tel: links
+    label: str
+    languages: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Address:
+    street: str
+    city: str
+    state: str
+    postal_code: str
+    label: str
+
+    def lines(self) -> list[str]:
+        last = f"{self.city}, {self.state} {self.postal_code}".strip()
+        return [self.street, last]
+
+    def one_line(self) -> str:
+        return ", ".join(self.lines())
+
+
+@dataclass(frozen=True)
+class Service:
+    id: str
+    file: str
+    name: str
+    category: str
+    description: tuple[Block, ...]
+    phones: tuple[Phone, ...]
+    email: str
+    website: str
+    address: Address | None
+    hours: str
+    languages: tuple[str, ...]
+    verified_on: dt.date
+    lines: dict[str, int] = field(hash=False, compare=False)
+
+    @property
+    def context(self) -> str:
+        return f"service:{self.id}"
+
+
+@dataclass(frozen=True)
+class Site:
+    name: str
+    district: str
+    tagline: str
+    as_of: dt.date
+    ask: str
+    directory_title: str
+    directory_nav: str
+    directory_summary: str
+    directory_review_by: dt.date
+    directory_sources: tuple[Source, ...]
+    file: str
+    lines: dict[str, int] = field(hash=False, compare=False)
+
+
+@dataclass(frozen=True)
+class Content:
+    root: Path
+    site: Site
+    sources: tuple[Source, ...]
+    categories: tuple[Category, ...]
+    pages: tuple[Page, ...]
+    services: tuple[Service, ...]
+
+    def page(self, page_id: str) -> Page:
+        return next(p for p in self.pages if p.id == page_id)
+
+    def children(self, page_id: str) -> list[Page]:
+        return sorted((p for p in self.pages if p.parent_id == page_id and p.id != "home"), key=lambda p: (p.order, p.id))
+
+    def services_in(self, category_id: str) -> list[Service]:
+        return [s for s in self.services if s.category == category_id]
+
+    def units(self) -> list[Unit]:
+        """Every translatable string of the pack, in reading order."""
+        return list(_units(self))
+
+    def missing_links(self) -> list[tuple[str, int, str]]:
+        """(file, line, text) of every link the source leaves as `#`."""
+        found = []
+        for u in self.units():
+            for target, text in markup.links(u.text):
+                if target == markup.MISSING:
+                    found.append((u.file, u.line, text))
+        for s in self.sources:
+            if s.missing:
+                found.append((self.site.file, self.site.lines.get(f"source:{s.id}", 1), s.title))
+        return found
+
+
+def phone_from(text: str) -> tuple[str, str]:
+    """Given a phone number as written, return (local display format, E.164); raise ValueError."""
+    if re.search(r"[^0-9+()\-–. ]", text):
+        raise ValueError(f"phone {text!r} has characters other than digits, spaces, + ( ) - .")
+    digits = re.sub(r"\D", "", text)
+    if text.strip().startswith("+") and not text.strip().startswith("+1"):
+        if not 8 <= len(digits) <= 15:
+            raise ValueError(f"phone {text!r} is not a valid international number")
+        return text.strip(), "+" + digits
+    if len(digits) == 11 and digits.startswith("1"):
+        digits = digits[1:]
+    if len(digits) != 10 or digits[0] in "01" or digits[3] in "01":
+        raise ValueError(f"phone {text!r} is not a 10-digit US number")
+    area, exchange, line = digits[:3], digits[3:6], digits[6:]
+    shown = f"1-{area}-{exchange}-{line}" if area in _TOLL_FREE else f"({area}) {exchange}-{line}"
+    return shown, "+1" + digits
+
+
+class _Reader:
+    """Reads one TOML document and finds the line a key is on, for error messages."""
+
+    def __init__(self, path: Path, text: str, problems: Collector, first_line: int = 1):
+        self.path, self.text, self.problems, self.first_line = path, text, problems, first_line
+        self.lines = text.splitlines()
+
+    def parse(self) -> dict[str, Any] | None:
+        try:
+            return tomllib.loads(self.text)
+        except tomllib.TOMLDecodeError as e:
+            m = re.search(r"line (\d+)", str(e))
+            line = int(m.group(1)) + self.first_line - 1 if m else self.first_line
+            self.problems.add(f"invalid TOML: {e}", self.path, line)
+            return None
+
+    def line_of(self, key: str, nth: int = 0, after: str | None = None) -> int:
+        start = 0
+        if after is not None:
+            for i, line in enumerate(self.lines):
+                if line.strip() == after:
+                    start = i
+                    break
+        pattern = re.compile(rf"^\s*{re.escape(key)}\s*=")
+        seen = 0
+        for i in range(start, len(self.lines)):
+            if pattern.match(self.lines[i]):
+                if seen == nth:
+                    return i + self.first_line
+                seen += 1
+        return self.first_line
+
+    def error(self, message: str, key: str | None = None, nth: int = 0, after: str | None = None) -> None:
+        self.problems.add(message, self.path, self.line_of(key, nth, after) if key else self.first_line)
+
+
+def _text(r: _Reader, data: dict[str, Any], key: str, *, required: bool = True, nth: int = 0, after: str | None = None) -> str:
+    value = data.get(key)
+    if value is None:
+        if required:
+            r.error(f"missing required field {key!r}", after=after)
+        return ""
+    if not isinstance(value, str) or (required and not value.strip()):
+        r.error(f"{key!r} must be non-empty text", key, nth, after)
+        return ""
+    value = " ".join(value.split())
+    if value:
+        try:
+            markup.validate_inline(value)
+        except ContentError as e:
+            r.error(f"{key!r}: {e.problem.message}", key, nth, after)
+    return value
+
+
+def _date(r: _Reader, data: dict[str, Any], key: str, *, after: str | None = None) -> dt.date:
+    value = data.get(key)
+    if value is None:
+        r.error(f"missing required field {key!r} (a date, e.g. 2024-12-17)", after=after)
+        return dt.date.min
+    if isinstance(value, dt.datetime) or not isinstance(value, dt.date):
+        r.error(f"{key!r} must be a date written as YYYY-MM-DD, without quotes", key, after=after)
+        return dt.date.min
+    return value
+
+
+def _unknown(r: _Reader, data: dict[str, Any], allowed: set[str], after: str | None = None) -> None:
+    for key in data:
+        if key not in allowed:
+            r.error(f"unknown field {key!r} (allowed: {', '.join(sorted(allowed))})", key, after=after)
+
+
+def _sources(r: _Reader, data: dict[str, Any], known: dict[str, Source], after: str | None = None) -> tuple[Source, ...]:
+    ids = data.get("sources")
+    if not isinstance(ids, list) or not ids or not all(isinstance(i, str) for i in ids):
+        r.error("'sources' must be a non-empty list of source ids from content/site.toml", "sources" if ids is not None else None, after=after)
+        return ()
+    out = []
+    for i in ids:
+        if i not in known:
+            r.error(f"unknown source {i!r} (known: {', '.join(sorted(known))})", "sources", after=after)
+        else:
+            out.append(known[i])
+    return tuple(out)
+
+
+def _load_site(root: Path, problems: Collector) -> tuple[Site, tuple[Source, ...], tuple[Category, ...]]:
+    path = root / "site.toml"
+    rel = _rel(path, root)
+    empty = Site("", "", "", dt.date.min, "", "", "", "", dt.date.min, (), rel, {})
+    if not path.is_file():
+        problems.add("missing site.toml", rel)
+        return empty, (), ()
+    r = _Reader(Path(rel), path.read_text(encoding="utf-8"), problems)
+    data = r.parse()
+    if data is None:
+        return empty, (), ()
+    _unknown(r, data, {"site", "sources", "categories", "directory"})
+    sources: list[Source] = []
+    lines: dict[str, int] = {}
+    for n, s in enumerate(data.get("sources", [])):
+        sid = s.get("id", "")
+        if not _ID.match(str(sid)):
+            r.error("each source needs an 'id' of lowercase letters, digits and dashes", "id", n)
+            continue
+        url = s.get("url", "")
+        if url != markup.MISSING and not _URL.match(str(url)):
+            r.error(f"source {sid!r}: 'url' must be an http(s) URL, or '#' when there is none", "url", n)
+        title = _text(r, s, "title", nth=n)
+        sources.append(Source(sid, title, str(url)))
+        lines[f"source:{sid}"] = r.line_of("id", n)
+    categories = []
+    for n, c in enumerate(data.get("categories", [])):
+        cid = c.get("id", "")
+        if not _ID.match(str(cid)):
+            r.error("each category needs an 'id' of lowercase letters, digits and dashes", "id", len(sources) + n)
+            continue
+        categories.append(Category(cid, _text(r, c, "name", nth=n), r.line_of("name", n, after="[[categories]]")))
+    if not categories:
+        r.error("at least one [[categories]] is required")
+    known = {s.id: s for s in sources}
+    s = data.get("site", {})
+    d = data.get("directory", {})
+    _unknown(r, s, {"name", "district", "tagline", "as_of", "ask"}, after="[site]")
+    _unknown(r, d, {"title", "nav", "summary", "review_by", "sources"}, after="[directory]")
+    for key in ("name", "district", "tagline", "ask"):
+        lines[key] = r.line_of(key, after="[site]")
+    for key in ("title", "nav", "summary"):
+        lines[f"directory:{key}"] = r.line_of(key, after="[directory]")
+    site = Site(
+        name=_text(r, s, "name", after="[site]"),
+        district=_text(r, s, "district", after="[site]"),
+        tagline=_text(r, s, "tagline", after="[site]"),
+        as_of=_date(r, s, "as_of", after="[site]"),
+        ask=_text(r, s, "ask", after="[site]"),
+        directory_title=_text(r, d, "title", after="[directory]"),
+        directory_nav=_text(r, d, "nav", after="[directory]"),
+        directory_summary=_text(r, d, "summary", after="[directory]"),
+        directory_review_by=_date(r, d, "review_by", after="[directory]"),
+        directory_sources=_sources(r, d, known, after="[directory]"),
+        file=rel,
+        lines=lines,
+    )
+    return site, tuple(sources), tuple(categories)
+
+
+def _split_front_matter(text: str) -> tuple[str, str, int] | None:
+    lines = text.splitlines(keepends=True)
+    if not lines or lines[0].strip() != "+++":
+        return None
+    for i in range(1, len(lines)):
+        if lines[i].strip() == "+++":
+            return "".join(lines[1:i]), "".join(lines[i + 1 :]), i + 2
+    return None
+
+
+def _page_id(rel: Path) -> str:
+    parts = list(rel.with_suffix("").parts)
+    if parts[-1] == "index":
+        parts.pop()
+    return "/".join(parts) or "home"
+
+
+def _load_page(path: Path, root: Path, known: dict[str, Source], problems: Collector) -> Page | None:
+    rel = _rel(path, root)
+    page_id = _page_id(path.relative_to(root / "pages"))
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as e:
+        problems.add(f"not UTF-8 text ({e.reason} at byte {e.start})", rel, 1)
+        return None
+    split = _split_front_matter(text)
+    if split is None:
+        problems.add("a page starts with front matter between two '+++' lines", rel, 1)
+        return None
+    front, body, body_line = split
+    if page_id.split("/")[0] in RESERVED_PAGE_IDS or not all(_ID.match(p) for p in page_id.split("/")):
+        problems.add(f"page name {page_id!r} is reserved or not lowercase-with-dashes", rel, 1)
+        return None
+    r = _Reader(Path(rel), front, problems, first_line=2)
+    data = r.parse()
+    if data is None:
+        return None
+    _unknown(r, data, {"title", "summary", "as_of", "review_by", "sources", "order", "nav"})
+    as_of, review_by = _date(r, data, "as_of"), _date(r, data, "review_by")
+    if as_of != dt.date.min and review_by != dt.date.min and review_by < as_of:
+        r.error("'review_by' is before 'as_of'", "review_by")
+    order = data.get("order", 0)
+    if not isinstance(order, int):
+        r.error("'order' must be a whole number", "order")
+        order = 0
+    try:
+        blocks = markup.parse_blocks(body, first_line=body_line)
+    except ContentError as e:
+        problems.add(e.problem.message, rel, e.problem.line)
+        blocks = []
+    return Page(
+        id=page_id,
+        path="" if page_id == "home" else page_id + "/",
+        file=rel,
+        title=_text(r, data, "title"),
+        summary=_text(r, data, "summary"),
+        as_of=as_of,
+        review_by=review_by,
+        sources=_sources(r, data, known),
+        blocks=tuple(blocks),
+        order=order,
+        nav=_text(r, data, "nav", required=False),
+        lines={"title": r.line_of("title"), "summary": r.line_of("summary"), "nav": r.line_of("nav")},
+    )
+
+
+SERVICE_FIELDS = {"name", "category", "description", "phones", "email", "website", "address", "hours", "languages", "verified_on"}
+
+
+def _load_service(path: Path, root: Path, categories: set[str], problems: Collector) -> Service | None:
+    rel = _rel(path, root)
+    sid = path.stem
+    if not _ID.match(sid):
+        problems.add(f"service file name {sid!r} must be lowercase letters, digits and dashes (it becomes the URL)", rel, 1)
+        return None
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as e:
+        problems.add(f"not UTF-8 text ({e.reason} at byte {e.start})", rel, 1)
+        return None
+    r = _Reader(Path(rel), text, problems)
+    data = r.parse()
+    if data is None:
+        return None
+    _unknown(r, data, SERVICE_FIELDS)
+    category = data.get("category")
+    if category not in categories:
+        r.error(f"unknown category {category!r} (known: {', '.join(sorted(categories))})", "category" if category is not None else None)
+    description: list[Block] = []
+    raw = data.get("description")
+    if not isinstance(raw, str) or not raw.strip():
+        r.error("missing required field 'description'", "description" if raw is not None else None)
+    else:
+        try:
+            description = markup.parse_blocks(raw, first_line=r.line_of("description") + 1)
+        except ContentError as e:
+            problems.add(e.problem.message, rel, e.problem.line)
+    phones = []
+    raw_phones = data.get("phones", [])
+    if not isinstance(raw_phones, list):
+        r.error("'phones' must be a list of [[phones]] tables", "phones")
+        raw_phones = []
+    for n, p in enumerate(raw_phones):
+        if not isinstance(p, dict):
+            r.error("each phone is a [[phones]] table with 'number'", "phones")
+            continue
+        _unknown(r, p, {"number", "label", "languages"})
+        try:
+            shown, e164 = phone_from(str(p.get("number", "")))
+        except ValueError as e:
+            r.error(str(e), "number", n)
+            continue
+        phones.append(Phone(shown, e164, _text(r, p, "label", required=False), _languages(r, p, n)))
+    email = data.get("email", "")
+    if email and not (isinstance(email, str) and _EMAIL.match(email)):
+        r.error(f"malformed email {email!r}", "email")
+    website = data.get("website", "")
+    if website and not (isinstance(website, str) and _URL.match(website)):
+        r.error(f"malformed website {website!r}: it must start with https:// or http://", "website")
+    if not (phones or email or website):
+        r.error("a service needs at least one way to reach it: a phone, an email or a website")
+    address = None
+    a = data.get("address")
+    if a is not None:
+        if not isinstance(a, dict):
+            r.error("'address' must be an [address] table", "address")
+        else:
+            _unknown(r, a, {"street", "city", "state", "postal_code", "label"}, after="[address]")
+            postal = str(a.get("postal_code", ""))
+            if postal and not re.fullmatch(r"\d{5}(?:-\d{4})?", postal):
+                r.error(f"malformed postal code {postal!r}", "postal_code", after="[address]")
+            address = Address(
+                street=_text(r, a, "street", after="[address]"),
+                city=_text(r, a, "city", after="[address]"),
+                state=_text(r, a, "state", after="[address]"),
+                postal_code=postal,
+                label=_text(r, a, "label", required=False, after="[address]"),
+            )
+    lines = {k: r.line_of(k) for k in ("name", "description", "hours")}
+    lines.update({f"phone:{n}": r.line_of("label", n) for n in range(len(phones))})
+    lines["address:label"] = r.line_of("label", after="[address]")
+    return Service(
+        id=sid,
+        file=rel,
+        name=_text(r, data, "name"),
+        category=str(category),
+        description=tuple(description),
+        phones=tuple(phones),
+        email=str(email or ""),
+        website=str(website or ""),
+        address=address,
+        hours=_text(r, data, "hours", required=False),
+        languages=_languages(r, data),
+        verified_on=_date(r, data, "verified_on"),
+        lines=lines,
+    )
+
+
+def _languages(r: _Reader, data: dict[str, Any], nth: int = 0) -> tuple[str, ...]:
+    value = data.get("languages", [])
+    if not isinstance(value, list) or not all(isinstance(v, str) and _LANG.match(v) for v in value):
+        r.error("'languages' must be a list of language tags such as \"es\" or \"pt-BR\"", "languages", nth)
+        return ()
+    return tuple(value)
+
+
+def _rel(path: Path, root: Path) -> str:
+    try:
+        return str(Path(root.name) / path.relative_to(root))
+    except ValueError:
+        return str(path)
+
+
+def load(root: Path) -> Content:
+    """Given a content directory, return the validated Content; raise ContentErrors listing every problem."""
+    root = Path(root)
+    problems = Collector()
+    if not root.is_dir():
+        problems.add("content directory does not exist", str(root))
+        problems.raise_if_any()
+    site, sources, categories = _load_site(root, problems)
+    known = {s.id: s for s in sources}
+    pages = []
+    for path in sorted((root / "pages").rglob("*.md")):
+        page = _load_page(path, root, known, problems)
+        if page is not None:
+            pages.append(page)
+    if not any(p.id == "home" for p in pages):
+        problems.add("missing the home page (pages/home.md)", _rel(root / "pages", root))
+    ids = {p.id for p in pages}
+    for p in pages:
+        if p.parent_id and p.parent_id not in ids:
+            problems.add(f"page {p.id!r} has no parent page ({p.parent_id}/index.md)", p.file, 1)
+    services = []
+    cat_ids = {c.id for c in categories}
+    for path in sorted((root / "services").glob("*.toml")):
+        service = _load_service(path, root, cat_ids, problems)
+        if service is not None:
+            services.append(service)
+    problems.raise_if_any()
+    services.sort(key=lambda s: ([c.id for c in categories].index(s.category), s.name.lower()))
+    return Content(root, site, sources, categories, tuple(pages), tuple(services))
+
+
+def _units(c: Content) -> list[Unit]:
+    site = c.site
+    out = [
+        Unit("site", site.name, "The app's name, shown in the header and on the home screen", site.file, site.lines["name"]),
+        Unit("site", site.district, "The school district's name", site.file, site.lines["district"]),
+        Unit("site", site.tagline, "Under the app's name on the language chooser and home page", site.file, site.lines["tagline"]),
+        Unit("site", site.ask, "Shown on a page that may be out of date: whom to ask", site.file, site.lines["ask"]),
+        Unit("page:services", site.directory_title, "Title of the service directory", site.file, site.lines["directory:title"]),
+        Unit("page:services", site.directory_nav, "Short label of the service directory in the main navigation", site.file, site.lines["directory:nav"]),
+        Unit("page:services", site.directory_summary, "Summary of the service directory", site.file, site.lines["directory:summary"]),
+    ]
+    for cat in c.categories:
+        out.append(Unit("category", cat.name, "A category of the service directory", site.file, cat.line))
+    for p in c.pages:
+        where = f"page “{p.title}” (/{p.path})"
+        out.append(Unit(p.context, p.title, f"Title of {where}", p.file, p.lines["title"]))
+        if p.nav:
+            out.append(Unit(p.context, p.nav, f"Short label of {where} in the main navigation", p.file, p.lines["nav"]))
+        out.append(Unit(p.context, p.summary, f"Summary of {where}, shown in lists and search results", p.file, p.lines["summary"]))
+        for b in p.blocks:
+            kind = {"heading": "Heading", "paragraph": "Paragraph", "item": "List item"}[b.kind]
+            out.append(Unit(p.context, b.text, f"{kind} on {where}", p.file, b.line))
+    for s in c.services:
+        where = f"service “{s.name}” (/services/{s.id}/)"
+        out.append(Unit(s.context, s.name, f"Name of {where}: keep the official name recognizable", s.file, s.lines["name"]))
+        for b in s.description:
+            out.append(Unit(s.context, b.text, f"Description of {where}", s.file, b.line))
+        for n, ph in enumerate(s.phones):
+            if ph.label:
+                out.append(Unit(s.context, ph.label, f"What a phone number of {where} is for", s.file, s.lines[f"phone:{n}"]))
+        if s.address and s.address.label:
+            out.append(Unit(s.context, s.address.label, f"Label of the address of {where}", s.file, s.lines["address:label"]))
+        if s.hours:
+            out.append(Unit(s.context, s.hours, f"Opening hours of {where}", s.file, s.lines["hours"]))
+    return out
