@@ -114,13 +114,6 @@ class LanguageRenderer:
     def date(self, d: dt.date) -> str:
         return format_date(d, format="long", locale=self.lang.tag.replace("-", "_"))
 
-    def inline(self, context: str, text: str) -> Markup:
-        shown, fallback = self.t.unit(context, text)
-        html = markup.render_inline(shown, link_prefix=self.prefix, missing_label=self.t.gettext("link not available yet"))
-        if fallback:
-            return Markup(f'<span lang="{fallback}">{html}</span> <span class="fallback-tag">{self.t.gettext("English")}</span>')
-        return Markup(html)
-
     def plain(self, context: str, text: str) -> str:
         return markup.plain_text(self.t.text(context, text))
 
@@ -133,13 +126,16 @@ class LanguageRenderer:
             markup.render_blocks(
                 items,
                 link_prefix=self.prefix,
+                # Translators: beside a link the source document does not give yet
                 missing_label=self.t.gettext("link not available yet"),
+                # Translators: a small tag beside text shown in English because its translation is missing
                 fallback_label=self.t.gettext("English"),
             )
         )
 
     def nav(self, current: str) -> list[dict[str, Any]]:
         c = self.content
+        # Translators: the home page in the main navigation
         items = [{"id": "home", "href": f"{self.prefix}/", "label": self.t.gettext("Home")}]
         tops = [p for p in c.pages if p.parent_id == "home"]
         entries: list[tuple[int, dict[str, Any]]] = [
@@ -187,12 +183,14 @@ class LanguageRenderer:
         yield "services/", self.directory()
         for service in self.content.services:
             yield f"services/{service.id}/", self.service(service)
+        # Translators: title of the page shown for a page not saved on the device, with no connection
         yield "offline/", self.render(
             "offline.html", page_id="offline", path="offline/", title=self.t.gettext("You are offline"),
             description=self.t.gettext("You are offline"),
         )
 
     def not_found(self) -> str:
+        # Translators: title of the page for an address that does not exist
         title = self.t.gettext("Page not found")
         return self.render("not_found.html", page_id="404", path="", title=title, description=title)
 

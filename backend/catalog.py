@@ -14,6 +14,7 @@ import tempfile
 from pathlib import Path
 
 import polib
+from babel.messages.extract import extract_python
 from jinja2.ext import babel_extract
 
 from .config import Config
@@ -45,6 +46,12 @@ def template_units(templates: Path, project: Path) -> list[tuple[Unit, str | Non
                     continue
                 note = " ".join(comments) or f"Interface text in {path.name}"
                 found.append((Unit("ui", singular, note, rel, lineno), plural))
+    for path in sorted((project / "backend").glob("*.py")):
+        rel = path.relative_to(project).as_posix()
+        with path.open("rb") as f:
+            for lineno, func, message, comments in extract_python(f, ("gettext",), ["Translators:"], {}):
+                if isinstance(message, str) and message:
+                    found.append((Unit("ui", message, " ".join(comments) or "Interface text", rel, lineno), None))
     return found
 
 

@@ -428,7 +428,9 @@ def _load_service(path: Path, root: Path, categories: set[str], problems: Collec
         return None
     _unknown(r, data, SERVICE_FIELDS)
     category = data.get("category")
-    if category not in categories:
+    if category is None:
+        r.error("missing required field 'category'")
+    elif category not in categories:
         r.error(f"unknown category {category!r} (known: {', '.join(sorted(categories))})", "category" if category is not None else None)
     description: list[Block] = []
     raw = data.get("description")

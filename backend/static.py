@@ -29,6 +29,7 @@ def is_immutable(path: str, url: str) -> bool:
 
 
 def _headers(headers: Any, path: str, url: str) -> None:
+    headers["Content-Type"] = headers["Content-Type"].replace('charset="utf-8"', "charset=utf-8")
     headers["Vary"] = "Accept-Encoding"
     if url == "/sw.js":
         headers["Cache-Control"] = "no-cache"

@@ -1,0 +1,162 @@
+"""Shared fixtures: the default release built once, real servers on loopback, and Debian's Chromium.
+
+Two levels of realism, as in datasette: an in-process ASGI client for most HTTP
+tests, and real subprocesses (`python serve.py`, `python -m http.server`) for
+everything a browser touches. Each server binds 127.0.0.1 on a free port and is
+stopped by the fixture that started it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from backend.build import build  # noqa: E402
+from backend.config import Config  # noqa: E402
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+TODAY = dt.date(2026, 11, 28)  # fixed, so what is "past review" never depends on the day the suite runs
+
+
+def make_config(tmp: Path, **changes: object) -> Config:
+    cfg = Config.load({"data": str(tmp / "var")}, environ={})
+    return cfg.with_(**{"today": TODAY, **changes})
+
+
+@pytest.fixture(scope="session")
+def config(tmp_path_factory: pytest.TempPathFactory) -> Config:
+    return make_config(tmp_path_factory.mktemp("cfg"))
+
+
+@pytest.fixture(scope="session")
+def release_dir(tmp_path_factory: pytest.TempPathFactory, config: Config) -> Path:
+    out = tmp_path_factory.mktemp("release") / "site"
+    build(config, out)
+    return out
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_until_up(url: str, proc: subprocess.Popen[bytes], timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited with {proc.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=1) as r:
+                if r.status < 500:
+                    return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"{url} did not answer within {timeout}s")
+
+
+@dataclass
+class Server:
+    url: str
+    proc: subprocess.Popen[bytes]
+    log: Path
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace")
+
+
+def start_puente(tmp: Path, *extra: str, env: dict[str, str] | None = None) -> Server:
+    port = free_port()
+    log = tmp / f"serve-{port}.log"
+    cmd = [sys.executable, str(ROOT / "serve.py"), "--port", str(port), "--data", str(tmp / "var"), *extra]
+    environment = {**os.environ, "PUENTE_TODAY": TODAY.isoformat(), **(env or {})}
+    with log.open("wb") as out:
+        proc = subprocess.Popen(cmd, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, env=environment)
+    server = Server(f"http://127.0.0.1:{port}", proc, log)
+    try:
+        wait_until_up(server.url + "/api/release", proc)
+    except RuntimeError:
+        server.stop()
+        raise RuntimeError(server.output())
+    return server
+
+
+def start_static(root: Path, tmp: Path) -> Server:
+    port = free_port()
+    log = tmp / f"http-server-{port}.log"
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1", "--directory", str(root)],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    server = Server(f"http://127.0.0.1:{port}", proc, log)
+    wait_until_up(server.url + "/", proc)
+    return server
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """One real `python serve.py` for tests that only read."""
+    server = start_puente(tmp_path_factory.mktemp("live"))
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def own_server(tmp_path: Path) -> Iterator[Server]:
+    """A real `python serve.py` that the test may stop."""
+    server = start_puente(tmp_path)
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: run `bash tests/run.sh`, which installs Debian's chromium")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def copy_content(tmp_path: Path) -> Path:
+    """A writable copy of the default content pack, for tests that break it."""
+    dest = tmp_path / "content"
+    shutil.copytree(ROOT / "content", dest)
+    return dest

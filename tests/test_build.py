@@ -1,0 +1,153 @@
+"""A release is a complete static site: every page in every language, hashed assets,
+per-language bundles and manifests, the generated worker, and compressed variants."""
+
+from __future__ import annotations
+
+import datetime as dt
+import gzip
+import json
+import re
+from pathlib import Path
+
+import brotli
+import pytest
+
+from backend.build import build, ensure_release, source_hash
+from backend.config import Config
+from backend.content import load
+from backend.i18n import discover
+
+from .conftest import ROOT, make_config
+from .seed_facts import SERVICES
+
+
+def sw_config(release: Path) -> dict:
+    text = (release / "sw.js").read_text()
+    m = re.search(r"const CONFIG = (\{.*?\});\n", text)
+    assert m, "sw.js has no config"
+    return json.loads(m.group(1))
+
+
+def test_every_page_in_every_language(release_dir: Path, config: Config) -> None:
+    pack = load(config.content)
+    langs = [lang.tag for lang in discover(config.locales)]
+    assert {"en", "es"} <= set(langs)
+    for tag in langs:
+        for page in pack.pages:
+            assert (release_dir / tag / page.path / "index.html").is_file(), (tag, page.id)
+        for service in pack.services:
+            assert (release_dir / tag / "services" / service.id / "index.html").is_file()
+        assert (release_dir / tag / "services" / "index.html").is_file()
+        assert (release_dir / tag / "offline" / "index.html").is_file()
+        assert (release_dir / tag / "404.html").is_file()
+    assert (release_dir / "index.html").is_file() and (release_dir / "404.html").is_file()
+
+
+def test_assets_carry_content_hashes(release_dir: Path) -> None:
+    names = [p.name for p in (release_dir / "static").rglob("*") if p.is_file() and p.suffix not in {".br", ".gz"}]
+    assert names
+    for name in names:
+        assert re.search(r"\.[0-9a-f]{12}\.(css|js|png)$", name), name
+    html = (release_dir / "en" / "index.html").read_text()
+    for ref in re.findall(r'(?:href|src)="(/static/[^"]+)"', html):
+        assert (release_dir / ref.lstrip("/")).is_file(), ref
+
+
+def test_bundles_list_each_languages_pages_with_revisions(release_dir: Path) -> None:
+    config = sw_config(release_dir)
+    assert set(config["languages"]) >= {"en", "es"}
+    for tag, url in config["languages"].items():
+        bundle = json.loads((release_dir / url.lstrip("/")).read_text())
+        assert bundle["lang"] == tag
+        urls = [u for u, _ in bundle["pages"]]
+        assert f"/{tag}/" in urls and f"/{tag}/offline/" in urls and f"/{tag}/services/ciri/" in urls
+        for u, rev in bundle["pages"]:
+            assert u.startswith(f"/{tag}/")
+            assert re.fullmatch(r"[0-9a-f]{12}", rev)
+    shell = [u for u, _ in config["shell"]]
+    assert "/" in shell and any(u.endswith(".css") for u in shell) and any(u.endswith(".js") for u in shell)
+
+
+def test_manifest_per_language(release_dir: Path) -> None:
+    for tag, lang_dir in (("en", "ltr"), ("es", "ltr")):
+        m = json.loads((release_dir / tag / "manifest.webmanifest").read_text())
+        assert m["lang"] == tag and m["dir"] == lang_dir
+        assert m["start_url"] == f"/{tag}/" and m["scope"] == "/" and m["display"] == "standalone"
+        sizes = {(i["sizes"], i["purpose"]) for i in m["icons"]}
+        assert {("192x192", "any"), ("512x512", "any"), ("512x512", "maskable")} <= sizes
+        for icon in m["icons"]:
+            assert (release_dir / icon["src"].lstrip("/")).is_file()
+    es = json.loads((release_dir / "es" / "manifest.webmanifest").read_text())
+    en = json.loads((release_dir / "en" / "manifest.webmanifest").read_text())
+    assert es["description"] != en["description"], "the Spanish manifest is not translated"
+
+
+def test_text_files_have_brotli_and_gzip_beside_them(release_dir: Path) -> None:
+    page = release_dir / "es" / "index.html"
+    assert brotli.decompress((release_dir / "es" / "index.html.br").read_bytes()) == page.read_bytes()
+    assert gzip.decompress((release_dir / "es" / "index.html.gz").read_bytes()) == page.read_bytes()
+    for p in release_dir.rglob("*.css"):
+        assert Path(str(p) + ".br").is_file()
+
+
+def test_same_source_builds_the_same_release(tmp_path: Path, release_dir: Path) -> None:
+    again = build(make_config(tmp_path), tmp_path / "again")
+    assert again["id"] == sw_config(release_dir)["release"]
+
+
+def test_worker_config_names_the_release(release_dir: Path) -> None:
+    info = json.loads((release_dir / "release.json").read_text())
+    assert sw_config(release_dir)["release"] == info["id"]
+
+
+def test_pages_do_not_depend_on_the_release_id(release_dir: Path) -> None:
+    """Otherwise every release would change every page, and phones would download everything."""
+    release_id = sw_config(release_dir)["release"]
+    for page in release_dir.rglob("index.html"):
+        assert release_id not in page.read_text()
+
+
+def test_page_past_review_by_shows_the_notice_and_one_before_does_not(tmp_path: Path) -> None:
+    before = build(make_config(tmp_path / "a", today=dt.date(2025, 1, 10)), tmp_path / "before")
+    after = build(make_config(tmp_path / "b", today=dt.date(2025, 6, 18)), tmp_path / "after")
+    assert before["id"] != after["id"]
+    for tag in ("en", "es"):
+        early = (tmp_path / "before" / tag / "rights" / "school" / "index.html").read_text()
+        late = (tmp_path / "after" / tag / "rights" / "school" / "index.html").read_text()
+        assert re.search(r'id="stale-notice" data-review-by="2025-06-17" hidden', early)
+        assert re.search(r'id="stale-notice" data-review-by="2025-06-17">', late)
+
+
+def test_serve_reuses_a_release_when_nothing_changed(tmp_path: Path) -> None:
+    cfg = make_config(tmp_path)
+    first_dir, first, built = ensure_release(cfg)
+    assert built
+    again_dir, again, built_again = ensure_release(cfg)
+    assert not built_again and again_dir == first_dir and again["id"] == first["id"]
+    assert first["source"] == source_hash(cfg)
+
+
+@pytest.mark.parametrize("tag", ["en", "es"])
+def test_seed_contacts_appear_on_service_pages(release_dir: Path, tag: str) -> None:
+    for sid, want in SERVICES.items():
+        html = (release_dir / tag / "services" / sid / "index.html").read_text()
+        for digits in want["phones"]:
+            assert f'href="tel:+1{digits}"' in html, (tag, sid)
+        if want["email"]:
+            assert f'href="mailto:{want["email"]}"' in html
+        if want["website"]:
+            assert f'href="{want["website"]}"' in html
+        for part in want["address"] or []:
+            assert part in html, (tag, sid, part)
+
+
+def test_static_export_has_no_third_party_references(release_dir: Path) -> None:
+    for path in release_dir.rglob("*"):
+        if path.suffix in {".html", ".css", ".js", ".webmanifest"}:
+            text = path.read_text()
+            for m in re.finditer(r'(?:src|href)="(https?:)?//', text):
+                # outbound links a family taps are fine; nothing may be *loaded* from elsewhere
+                tag_start = text.rfind("<", 0, m.start())
+                tag = text[tag_start : m.start()]
+                assert tag.startswith("<a "), f"{path}: {tag}"
+            assert "@import" not in text and "url(http" not in text
