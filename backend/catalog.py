@@ -9,6 +9,7 @@ renamed, so a crash never leaves half a catalog.
 
 from __future__ import annotations
 
+import difflib
 import os
 import tempfile
 from pathlib import Path
@@ -105,12 +106,12 @@ def merge(po: polib.POFile, pot: polib.POFile) -> dict[str, int]:
     for it until a translator confirms.
     """
     old = {(e.msgctxt or "", e.msgid): e for e in po if not e.obsolete}
-    by_occurrence = {}
-    for e in po:
-        if not e.obsolete:
-            for occ in e.occurrences:
-                by_occurrence[(e.msgctxt or "", occ[0], occ[1])] = e
     pot_keys = {(r.msgctxt or "", r.msgid) for r in pot}
+    # translated entries whose source text is gone: candidates for a fuzzy match, by context
+    orphans: dict[str, list[polib.POEntry]] = {}
+    for key, e in old.items():
+        if key not in pot_keys and e.msgstr:
+            orphans.setdefault(key[0], []).append(e)
     used: set[int] = set()
     entries = []
     counts = {"new": 0, "fuzzy": 0, "obsolete": 0, "kept": 0}
@@ -128,14 +129,8 @@ def merge(po: polib.POFile, pot: polib.POFile) -> dict[str, int]:
             used.add(id(prev))
             counts["kept"] += 1
         else:
-            candidates = (by_occurrence.get((ref.msgctxt or "", file, line)) for file, line in ref.occurrences)
-            similar = next((c for c in candidates if c is not None), None)
-            if (
-                similar is not None
-                and id(similar) not in used
-                and similar.msgstr
-                and (similar.msgctxt or "", similar.msgid) not in pot_keys
-            ):
+            similar = _most_similar(ref.msgid, [e for e in orphans.get(key[0], []) if id(e) not in used])
+            if similar is not None:
                 entry.msgstr = similar.msgstr
                 entry.previous_msgctxt = similar.msgctxt
                 entry.previous_msgid = similar.msgid
@@ -152,6 +147,16 @@ def merge(po: polib.POFile, pot: polib.POFile) -> dict[str, int]:
             counts["obsolete"] += 1
     po[:] = entries
     return counts
+
+
+def _most_similar(text: str, candidates: list[polib.POEntry], cutoff: float = 0.6) -> polib.POEntry | None:
+    """The candidate whose msgid reads most like `text`, if any is close enough (as msgmerge does)."""
+    best, best_ratio = None, cutoff
+    for c in candidates:
+        ratio = difflib.SequenceMatcher(None, text, c.msgid).ratio()
+        if ratio >= best_ratio:
+            best, best_ratio = c, ratio
+    return best
 
 
 def extract(cfg: Config) -> dict[str, dict[str, int]]:

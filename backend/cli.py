@@ -36,12 +36,14 @@ def parser() -> argparse.ArgumentParser:
     for s in SETTINGS:
         if s.name in {"host", "port", "access_log"}:
             continue
-        common.add_argument(f"--{s.name.replace('_', '-')}", dest=s.name, metavar=s.name.upper(), help=f"{s.help} [{s.env}]")
+        common.add_argument(
+            f"--{s.name.replace('_', '-')}", dest=s.name, metavar=s.name.upper(), default=argparse.SUPPRESS, help=f"{s.help} [{s.env}]"
+        )
     serve_opts = argparse.ArgumentParser(add_help=False)
-    serve_opts.add_argument("--host", help="address to listen on [PUENTE_HOST] (default 127.0.0.1)")
-    serve_opts.add_argument("--port", help="port to listen on [PUENTE_PORT] (default 8000)")
+    serve_opts.add_argument("--host", default=argparse.SUPPRESS, help="address to listen on [PUENTE_HOST] (default 127.0.0.1)")
+    serve_opts.add_argument("--port", default=argparse.SUPPRESS, help="port to listen on [PUENTE_PORT] (default 8000)")
     serve_opts.add_argument(
-        "--access-log", dest="access_log", action="store_const", const="on",
+        "--access-log", dest="access_log", action="store_const", const="on", default=argparse.SUPPRESS,
         help="log each request with the visitor's address [PUENTE_ACCESS_LOG] (default off, for privacy)",
     )
     top = argparse.ArgumentParser(

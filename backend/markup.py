@@ -356,21 +356,19 @@ def render_blocks(
             out.append("</li></ul>" * depth)
             depth = 0
         html = render_inline(r.text, link_prefix=link_prefix, missing_label=missing_label)
-        attrs = ""
-        if r.fallback_lang:
-            attrs = f' lang="{escape(r.fallback_lang)}"'
-            html += f' <span class="fallback-tag">{escape(fallback_label)}</span>'
+        if r.fallback_lang:  # the source text stands in for a missing translation: say so
+            html = f'<span lang="{escape(r.fallback_lang)}">{html}</span> <span class="fallback-tag">{escape(fallback_label)}</span>'
         if b.kind == "heading":
             level = min(6, b.level + heading_offset)
-            out.append(f"<h{level}{attrs}>{html}</h{level}>")
+            out.append(f"<h{level}>{html}</h{level}>")
         elif b.kind == "paragraph":
-            out.append(f"<p{attrs}>{html}</p>")
+            out.append(f"<p>{html}</p>")
         else:
             if b.level > depth:
                 out.append("<ul><li>" * (b.level - depth))
             else:
                 out.append("</li></ul>" * (depth - b.level) + "</li><li>")
             depth = b.level
-            out.append(f"<span{attrs}>{html}</span>" if attrs else html)
+            out.append(html)
     out.append("</li></ul>" * depth)
     return "\n".join(s for s in out if s)
