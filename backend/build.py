@@ -170,6 +170,7 @@ class LanguageRenderer:
             description=description,
             path=path,
             nav=self.nav(page_id),
+            languages=self.p.languages,
             exit_url=self.p.cfg.exit_url,
             **extra,
         )
@@ -218,7 +219,7 @@ class LanguageRenderer:
             body=self.body(ctx, page.blocks),
             children=children,
             breadcrumb=breadcrumb,
-            languages=self.p.languages if page.id == "about" else [],
+            language_table=self.p.languages if page.id == "about" else [],
             meta=self.meta(page.as_of, page.review_by, page.sources),
         )
 

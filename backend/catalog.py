@@ -72,6 +72,8 @@ def make_pot(content: Content, cfg: Config) -> polib.POFile:
         entry = index.get(key)
         if entry is None:
             entry = polib.POEntry(msgctxt=unit.context, msgid=unit.text, comment=unit.comment, occurrences=[])
+            if "%(" in unit.text or (plural and "%(" in plural):
+                entry.flags = ["python-format"]  # so msgfmt --check and Poedit check the placeholders
             if plural:
                 entry.msgid_plural = plural
                 entry.msgstr_plural = {0: "", 1: ""}
@@ -118,14 +120,17 @@ def merge(po: polib.POFile, pot: polib.POFile) -> dict[str, int]:
     for ref in pot:
         key = (ref.msgctxt or "", ref.msgid)
         prev = old.get(key)
-        entry = polib.POEntry(msgctxt=ref.msgctxt, msgid=ref.msgid, comment=ref.comment, occurrences=list(ref.occurrences))
+        entry = polib.POEntry(
+            msgctxt=ref.msgctxt, msgid=ref.msgid, comment=ref.comment, occurrences=list(ref.occurrences), flags=list(ref.flags)
+        )
         if ref.msgid_plural:
             entry.msgid_plural = ref.msgid_plural
             entry.msgstr_plural = dict(prev.msgstr_plural) if prev is not None and prev.msgstr_plural else {0: "", 1: ""}
         if prev is not None:
             entry.msgstr = prev.msgstr
             entry.tcomment = prev.tcomment
-            entry.flags = list(prev.flags)
+            if prev.fuzzy:
+                entry.flags.append("fuzzy")
             used.add(id(prev))
             counts["kept"] += 1
         else:
@@ -134,7 +139,7 @@ def merge(po: polib.POFile, pot: polib.POFile) -> dict[str, int]:
                 entry.msgstr = similar.msgstr
                 entry.previous_msgctxt = similar.msgctxt
                 entry.previous_msgid = similar.msgid
-                entry.flags = ["fuzzy"]
+                entry.flags.append("fuzzy")
                 used.add(id(similar))
                 counts["fuzzy"] += 1
             else:

@@ -4,6 +4,7 @@
     build      build a release into --out DIR: a static site any file server can serve
     check      validate content and catalogs; list missing links, stale pages, draft catalogs
     extract    regenerate locales/messages.pot and merge it into every catalog
+    status     a table per language: translated, fuzzy, untranslated, percent, reviewed or draft
 
 Bad input ends with `file:line: what` on stderr and exit status 1, never a traceback.
 """
@@ -20,8 +21,8 @@ from . import build as building
 from .catalog import extract
 from .config import SETTINGS, Config
 from .content import load
-from .errors import ContentError
-from .i18n import discover, validate_translations
+from .errors import Collector, ContentError
+from .i18n import catalog_problems, discover, status
 
 
 def _settings_epilog() -> str:
@@ -60,6 +61,8 @@ def parser() -> argparse.ArgumentParser:
     c = sub.add_parser("check", parents=[common], help="validate content and catalogs; report warnings")
     c.add_argument("--json", action="store_true", help="print the report as JSON")
     sub.add_parser("extract", parents=[common], help="regenerate messages.pot and merge it into every .po")
+    st = sub.add_parser("status", parents=[common], help="translation status per language")
+    st.add_argument("--json", action="store_true", help="print the table as JSON")
     return top
 
 
@@ -79,6 +82,8 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_check(cfg, args.json)
         if command == "extract":
             return cmd_extract(cfg)
+        if command == "status":
+            return cmd_status(cfg, args.json)
         return cmd_serve(cfg)
     except ContentError as e:
         print(f"serve.py {command}: the content has problems; nothing was changed.", file=sys.stderr)
@@ -104,16 +109,60 @@ def cmd_extract(cfg: Config) -> int:
     return 0
 
 
+def status_rows(cfg: Config) -> list[dict[str, object]]:
+    rows = []
+    for lang in discover(cfg.locales):
+        if lang.is_source:
+            continue
+        st = status(lang)
+        rows.append(
+            {
+                "language": lang.tag,
+                "name": lang.native_name,
+                "english_name": lang.english_name,
+                "translated": st.translated,
+                "fuzzy": st.fuzzy,
+                "untranslated": st.untranslated,
+                "percent": round(st.percent, 1),
+                "review": "reviewed" if lang.reviewed else "draft",
+            }
+        )
+    return rows
+
+
+def cmd_status(cfg: Config, as_json: bool) -> int:
+    rows = status_rows(cfg)
+    if as_json:
+        print(json.dumps(rows, ensure_ascii=False, indent=1))
+        return 0
+    print(f"{'language':<10} {'translated':>10} {'fuzzy':>6} {'untranslated':>12} {'percent':>8}  review")
+    for r in rows:
+        print(f"{r['language']:<10} {r['translated']:>10} {r['fuzzy']:>6} {r['untranslated']:>12} {r['percent']:>7.1f}%  {r['review']}")
+    return 0
+
+
 def check_report(cfg: Config) -> dict[str, list[str]]:
-    """Validate everything; raise ContentError on errors; return warnings a person should act on."""
-    content = load(cfg.content)
+    """Validate everything; raise ContentErrors listing every error; return warnings a person should act on."""
+    problems = Collector()
+    content = None
+    try:
+        content = load(cfg.content)
+    except ContentError as e:
+        problems.catch(e)
+    for path in sorted(cfg.locales.glob("*/LC_MESSAGES/messages.po")):
+        problems.problems.extend(catalog_problems(path))
+    problems.raise_if_any()
+    assert content is not None
     languages = discover(cfg.locales)
-    for lang in languages:
-        validate_translations(lang)
     return {
         "missing_links": [f"{f}:{line}: link missing in the source: {text}" for f, line, text in content.missing_links()],
         "past_review": [f"{p.file}: past its review date {p.review_by}" for p in content.pages if cfg.today > p.review_by],
         "draft_catalogs": [f"{lang.catalog}: draft, not yet reviewed by a person" for lang in languages if not lang.reviewed],
+        "incomplete_catalogs": [
+            f"{row['language']}: {row['untranslated']} untranslated, {row['fuzzy']} fuzzy (shown in English)"
+            for row in status_rows(cfg)
+            if row["untranslated"] or row["fuzzy"]
+        ],
     }
 
 

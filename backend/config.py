@@ -10,6 +10,7 @@ import datetime as dt
 import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from urllib.parse import urlsplit
 
 PROJECT = Path(__file__).resolve().parent.parent
 
@@ -31,6 +32,11 @@ SETTINGS = (
     Setting("exit_url", "PUENTE_EXIT_URL", "https://www.weather.gov/", "the neutral site the quick-exit control opens"),
     Setting("access_log", "PUENTE_ACCESS_LOG", "off", "log every request with the visitor's address (on/off); off by default for privacy"),
     Setting("today", "PUENTE_TODAY", "", "the date builds treat as today (YYYY-MM-DD); empty means the real date"),
+    Setting(
+        "public_url", "PUENTE_PUBLIC_URL", "",
+        "the address families open (https://host, no path): share links, QR codes and flyers point there; "
+        "empty means the address the server listens on, with a warning",
+    ),
 )
 
 
@@ -44,6 +50,7 @@ class Config:
     exit_url: str = "https://www.weather.gov/"
     access_log: bool = False
     today: dt.date = field(default_factory=dt.date.today)
+    public_url: str = ""  # scheme://host[:port], normalized; "" when not configured (see share.base_url)
     project: Path = PROJECT
 
     @property
@@ -86,6 +93,7 @@ class Config:
             raise ValueError(f"today must be a date written YYYY-MM-DD, not {raw['today']!r}") from None
         if not raw["exit_url"].startswith("https://"):
             raise ValueError(f"exit_url must be an https:// address, not {raw['exit_url']!r}")
+        public_url = _public_url(raw["public_url"])
         return cls(
             content=path("content"),
             locales=path("locales"),
@@ -95,4 +103,28 @@ class Config:
             exit_url=raw["exit_url"],
             access_log=raw["access_log"].lower() in {"on", "true", "1", "yes"},
             today=today,
+            public_url=public_url,
         )
+
+
+def _public_url(value: str) -> str:
+    """Given the configured public address, return it as scheme://host[:port]; raise ValueError.
+
+    A path, query or fragment is refused: the app lives at the root of its origin (the service
+    worker's scope is /), and share links must carry nothing but the address (no campaign tags).
+    """
+    value = value.strip()
+    if not value:
+        return ""
+    problem = f"public_url must be an address such as https://puente.example.org, with no path, query or fragment, not {value!r}"
+    try:
+        u = urlsplit(value)
+        port = u.port
+    except ValueError:
+        raise ValueError(problem) from None
+    if u.scheme not in {"https", "http"} or not u.hostname or u.username or u.password or u.path not in {"", "/"}:
+        raise ValueError(problem)
+    if u.query or u.fragment or "?" in value or "#" in value:
+        raise ValueError(problem)
+    host = f"[{u.hostname}]" if ":" in u.hostname else u.hostname
+    return f"{u.scheme}://{host}" + (f":{port}" if port is not None else "")

@@ -112,6 +112,7 @@ class Service:
     id: str
     file: str
     name: str
+    organization: str  # the organization that runs it, when the name is not simply the organization's
     category: str
     description: tuple[Block, ...]
     phones: tuple[Phone, ...]
@@ -142,6 +143,7 @@ class Site:
     directory_sources: tuple[Source, ...]
     file: str
     lines: dict[str, int] = field(hash=False, compare=False)
+    help_category: str = ""  # the category whose phones a search that finds nothing offers
 
 
 @dataclass(frozen=True)
@@ -320,7 +322,11 @@ def _load_site(root: Path, problems: Collector) -> tuple[Site, tuple[Source, ...
     s = data.get("site", {})
     d = data.get("directory", {})
     _unknown(r, s, {"name", "district", "tagline", "as_of", "ask"}, after="[site]")
-    _unknown(r, d, {"title", "nav", "summary", "review_by", "sources"}, after="[directory]")
+    _unknown(r, d, {"title", "nav", "summary", "review_by", "sources", "help_category"}, after="[directory]")
+    help_category = d.get("help_category", "")
+    if help_category and help_category not in {c.id for c in categories}:
+        r.error(f"[directory] help_category {help_category!r} is not a category id", "help_category", after="[directory]")
+        help_category = ""
     for key in ("name", "district", "tagline", "ask"):
         lines[key] = r.line_of(key, after="[site]")
     for key in ("title", "nav", "summary"):
@@ -338,6 +344,7 @@ def _load_site(root: Path, problems: Collector) -> tuple[Site, tuple[Source, ...
         directory_sources=_sources(r, d, known, after="[directory]"),
         file=rel,
         lines=lines,
+        help_category=str(help_category),
     )
     return site, tuple(sources), tuple(categories)
 
@@ -408,14 +415,15 @@ def _load_page(path: Path, root: Path, known: dict[str, Source], problems: Colle
     )
 
 
-SERVICE_FIELDS = {"name", "category", "description", "phones", "email", "website", "address", "hours", "languages", "verified_on"}
+RESERVED_SERVICE_IDS = {"category"}  # /{lang}/services/category/ holds the category pages
+SERVICE_FIELDS = {"name", "organization", "category", "description", "phones", "email", "website", "address", "hours", "languages", "verified_on"}
 
 
 def _load_service(path: Path, root: Path, categories: set[str], problems: Collector) -> Service | None:
     rel = _rel(path, root)
     sid = path.stem
-    if not _ID.match(sid):
-        problems.add(f"service file name {sid!r} must be lowercase letters, digits and dashes (it becomes the URL)", rel, 1)
+    if not _ID.match(sid) or sid in RESERVED_SERVICE_IDS:
+        problems.add(f"service file name {sid!r} must be lowercase letters, digits and dashes, and not {', '.join(RESERVED_SERVICE_IDS)} (it becomes the URL)", rel, 1)
         return None
     try:
         text = path.read_text(encoding="utf-8")
@@ -489,6 +497,7 @@ def _load_service(path: Path, root: Path, categories: set[str], problems: Collec
         id=sid,
         file=rel,
         name=_text(r, data, "name"),
+        organization=_text(r, data, "organization", required=False),
         category=str(category),
         description=tuple(description),
         phones=tuple(phones),

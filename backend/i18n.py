@@ -16,11 +16,12 @@ import polib
 from babel import Locale, UnknownLocaleError
 
 from . import markup
-from .errors import Collector, ContentError, ContentErrors
+from .errors import Collector, ContentError, ContentErrors, Problem
 
 SOURCE = "en"
 REVIEW_HEADER = "X-Review-Status"  # "reviewed" once a person has checked the catalog; anything else is a draft
 NAME_HEADER = "X-Language-Name"  # overrides CLDR's native name where speakers call it otherwise
+ENGLISH_NAME_HEADER = "X-Language-Name-English"  # and its English name
 
 
 @dataclass(frozen=True)
@@ -70,7 +71,7 @@ def language_of(path: Path, po: polib.POFile) -> Language:
     except (UnknownLocaleError, ValueError):
         raise ContentError(f"unknown language {tag!r} (the folder name must be a language tag such as es or pt_BR)", path) from None
     native = po.metadata.get(NAME_HEADER) or loc.get_display_name(loc) or tag
-    english = loc.get_display_name("en") or tag
+    english = po.metadata.get(ENGLISH_NAME_HEADER) or loc.get_display_name("en") or tag
     rtl = loc.character_order == "right-to-left"
     reviewed = po.metadata.get(REVIEW_HEADER, "").strip().lower() == "reviewed"
     plural = po.metadata.get("Plural-Forms") or ""
@@ -145,37 +146,112 @@ class Translator:
         return singular if n == 1 else plural
 
 
-def validate_translations(language: Language) -> None:
-    """Raise ContentErrors for translations that drop, add or change links or bold, or add markup."""
-    if language.catalog is None:
-        return
-    po = read_catalog(language.catalog)
-    problems = Collector()
+_PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]")
+_LONE_PERCENT = re.compile(r"%(?!\(\w+\)[sd]|%)")
+
+
+def nplurals(plural_forms: str) -> int | None:
+    m = re.search(r"nplurals\s*=\s*(\d+)", plural_forms or "")
+    return int(m.group(1)) if m else None
+
+
+def catalog_problems(path: Path) -> list[Problem]:
+    """Every problem of one catalog, each at its line: syntax, encoding, plural forms,
+    and translations that drop, add or change a link target, bold span or placeholder, or add markup."""
+    try:
+        po = read_catalog(path)
+    except ContentError as e:
+        return e.problems
+    problems: list[Problem] = []
+
+    def add(message: str, line: int | None) -> None:
+        problems.append(Problem(str(path), line, message))
+
+    header = po.metadata.get("Plural-Forms", "")
+    n = nplurals(header)
+    if n is None:
+        add("the header has no valid Plural-Forms (e.g. nplurals=2; plural=(n != 1);)", 1)
+    else:
+        try:
+            plural_index(header, 1)
+        except (ValueError, SyntaxError):
+            add(f"Plural-Forms has an expression gettext cannot read: {header!r}", 1)
+    charset = po.metadata.get("Content-Type", "")
+    if "charset=utf-8" not in charset.lower().replace(" ", ""):
+        add(f"the header must declare Content-Type: text/plain; charset=UTF-8, not {charset!r}", 1)
     for e in po:
-        if e.obsolete or e.fuzzy or not e.msgstr:
+        if e.obsolete or e.fuzzy:
             continue
-        if e.msgctxt == "ui":
-            if "<" in e.msgstr and "<" not in e.msgid:
-                problems.add("raw HTML is not allowed in a translation", language.catalog, e.linenum)
-            continue
-        try:
-            markup.validate_inline(e.msgstr)
-        except ContentError as err:
-            problems.add(f"translation of {e.msgid[:40]!r}: {err.problem.message}", language.catalog, e.linenum)
-            continue
-        try:
-            want, got = markup.signature(e.msgid), markup.signature(e.msgstr)
-        except ContentError:
-            continue
-        if want[0] != got[0]:
-            problems.add(
-                f"translation changes the links of its source: expected targets {list(want[0])}, found {list(got[0])}",
-                language.catalog,
-                e.linenum,
-            )
-        elif want[1:] != got[1:]:
-            problems.add("translation drops or adds bold or emphasis of its source", language.catalog, e.linenum)
-    problems.raise_if_any()
+        if e.msgid_plural:
+            if n is not None and e.msgstr_plural and len(e.msgstr_plural) != n and any(e.msgstr_plural.values()):
+                add(f"{len(e.msgstr_plural)} plural forms, but the header declares nplurals={n}", e.linenum)
+            texts = [t for t in e.msgstr_plural.values() if t]
+        else:
+            texts = [e.msgstr] if e.msgstr else []
+        for text in texts:
+            problem = _translation_problem(e, text)
+            if problem:
+                add(problem, e.linenum)
+                break
+    return problems
+
+
+def _translation_problem(e: polib.POEntry, text: str) -> str | None:
+    want = set(_PLACEHOLDER.findall(e.msgid))
+    got = set(_PLACEHOLDER.findall(text))
+    if want != got:
+        return f"placeholders differ from the source: expected {sorted(want)}, found {sorted(got)}"
+    if e.msgctxt == "ui" or e.msgid_plural:
+        if "<" in text or "&" in text and "&" not in e.msgid:
+            return "raw HTML is not allowed in a translation"
+        if _LONE_PERCENT.search(text):
+            return "a lone '%' in a translation; write %% for a percent sign"
+        return None
+    try:
+        markup.validate_inline(text)
+        want_sig, got_sig = markup.signature(e.msgid), markup.signature(text)
+    except ContentError as err:
+        return f"translation of {e.msgid[:40]!r}: {err.problem.message}"
+    if want_sig[0] != got_sig[0]:
+        return f"translation changes the links of its source: expected targets {list(want_sig[0])}, found {list(got_sig[0])}"
+    if want_sig[1:] != got_sig[1:]:
+        return "translation drops or adds bold or emphasis of its source"
+    return None
+
+
+def validate_translations(language: Language) -> None:
+    """Raise ContentErrors listing every problem of the language's catalog."""
+    if language.catalog is not None:
+        problems = catalog_problems(language.catalog)
+        if problems:
+            raise ContentErrors(problems)
+
+
+@dataclass(frozen=True)
+class Status:
+    language: Language
+    translated: int
+    fuzzy: int
+    untranslated: int
+
+    @property
+    def total(self) -> int:
+        return self.translated + self.fuzzy + self.untranslated
+
+    @property
+    def percent(self) -> float:
+        return 100.0 * self.translated / self.total if self.total else 100.0
+
+
+def status(language: Language) -> Status:
+    """How complete a language's catalog is."""
+    if language.catalog is None:
+        return Status(language, 0, 0, 0)
+    po = read_catalog(language.catalog)
+    live = [e for e in po if not e.obsolete]
+    fuzzy = sum(1 for e in live if e.fuzzy)
+    translated = sum(1 for e in live if e.translated())
+    return Status(language, translated, fuzzy, len(live) - translated - fuzzy)
 
 
 __all__ = [
@@ -185,5 +261,7 @@ __all__ = [
     "Translator",
     "discover",
     "plural_index",
+    "catalog_problems",
+    "status",
     "validate_translations",
 ]

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Install everything the tests need, then run every test.
 #   - the project and its test extras, from PyPI
-#   - Debian's chromium (the browser tests drive it; Playwright never downloads a browser)
+#   - Debian's chromium (the browser tests drive it; Playwright never downloads a browser), fonts, gettext, poppler
 # Extra arguments go to pytest: `bash tests/run.sh -k offline`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -9,12 +9,19 @@ PYTHON="${PYTHON:-python3}"
 
 "$PYTHON" -m pip install --quiet --disable-pip-version-check --no-input -e '.[test]'
 
-if [ ! -x /usr/bin/chromium ]; then
+# Debian packages the tests use: the browser, fonts for every script the app speaks
+# (so pages render glyphs, not boxes), msgfmt to check catalogs, pdftoppm to read printed flyers.
+need=()
+[ -x /usr/bin/chromium ] || need+=(chromium)
+for pkg in fonts-noto-core fonts-wqy-microhei gettext poppler-utils; do
+  dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
+done
+if [ "${#need[@]}" -gt 0 ]; then
   SUDO=""
   if [ "$(id -u)" != 0 ]; then SUDO="sudo -n"; fi
-  echo "installing Debian's chromium..."
+  echo "installing Debian packages: ${need[*]}"
   $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends chromium >/dev/null
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 fi
 
 set +e
