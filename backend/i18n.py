@@ -19,6 +19,10 @@ from . import markup
 from .errors import Collector, ContentError, ContentErrors, Problem
 
 SOURCE = "en"
+# What a line of a .po file may be (polib itself forgives an unterminated string; msgfmt does not).
+_PO_LINE = re.compile(
+    r'^\s*(?:$|#.*|(?:#~\s*)?(?:(?:msgctxt|msgid|msgid_plural|msgstr(?:\[\d+\])?)\s+)?"(?:[^"\\]|\\.)*"\s*)$'
+)
 REVIEW_HEADER = "X-Review-Status"  # "reviewed" once a person has checked the catalog; anything else is a draft
 NAME_HEADER = "X-Language-Name"  # overrides CLDR's native name where speakers call it otherwise
 ENGLISH_NAME_HEADER = "X-Language-Name-English"  # and its English name
@@ -56,8 +60,12 @@ def read_catalog(path: Path) -> polib.POFile:
     except UnicodeDecodeError as e:
         line = raw[: e.start].count(b"\n") + 1
         raise ContentError(f"not valid UTF-8 ({e.reason})", path, line) from None
+    text = raw.decode("utf-8")
+    for number, line in enumerate(text.splitlines(), 1):
+        if not _PO_LINE.match(line):
+            raise ContentError(f"invalid catalog syntax: {line[:60]!r} is not a comment, keyword or quoted string", path, number)
     try:
-        return polib.pofile(raw.decode("utf-8"), wrapwidth=0)
+        return polib.pofile(text, wrapwidth=0)
     except (OSError, ValueError, UnicodeError) as e:
         msg = str(e)
         m = re.search(r"line (\d+)", msg)

@@ -1,0 +1,228 @@
+"""Thirteen languages from their catalogs: CLDR names and direction, plural rules from the header,
+the translator workflow (extract/status/check) and pages that render every script."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import polib
+import pytest
+
+from backend.build import build
+from backend.i18n import Translator, catalog_problems, discover
+
+from .conftest import ROOT, Server, make_config
+
+LAUNCH = {"en", "es", "pt", "ar", "fa-AF", "ps", "ht", "pl", "bs", "sw", "uk", "vi", "zh-Hans"}
+RTL = {"ar", "fa-AF", "ps"}
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, str(ROOT / "serve.py"), *args], capture_output=True, text=True, timeout=120)
+
+
+def test_launch_languages_come_from_the_catalogs_present() -> None:
+    langs = {lang.tag: lang for lang in discover(ROOT / "locales")}
+    assert set(langs) == LAUNCH
+    assert langs["fa-AF"].native_name == "دری" and langs["fa-AF"].english_name == "Dari"
+    assert langs["zh-Hans"].english_name == "Chinese (Simplified)"
+    assert langs["es"].native_name == "Español"
+    for tag, lang in langs.items():
+        assert lang.dir == ("rtl" if tag in RTL else "ltr"), tag
+        if not lang.is_source:
+            assert not lang.reviewed, f"{tag}: drafts must say they are not yet reviewed by a person"
+
+
+def test_every_launch_catalog_is_a_complete_valid_draft() -> None:
+    pot = {(e.msgctxt, e.msgid) for e in polib.pofile(str(ROOT / "locales" / "messages.pot"))}
+    for lang in discover(ROOT / "locales"):
+        if lang.catalog is None:
+            continue
+        po = polib.pofile(str(lang.catalog))
+        live = [e for e in po if not e.obsolete]
+        assert {(e.msgctxt, e.msgid) for e in live} == pot, f"{lang.tag}: run `python serve.py extract`"
+        assert po.metadata["X-Review-Status"] == "draft"
+        assert catalog_problems(lang.catalog) == []
+        missing = [e.msgid for e in live if not e.translated()]
+        assert missing == [], f"{lang.tag} has {len(missing)} untranslated: {missing[:3]}"
+
+
+def test_catalogs_pass_msgfmt_check() -> None:
+    """What Poedit, Weblate and msgfmt expect: valid syntax, headers, python-format placeholders, plurals."""
+    if not shutil.which("msgfmt"):
+        pytest.fail("msgfmt is missing: tests/run.sh installs Debian's gettext")
+    for po in sorted((ROOT / "locales").glob("*/LC_MESSAGES/messages.po")):
+        proc = subprocess.run(["msgfmt", "--check", "-o", "/dev/null", str(po)], capture_output=True, text=True)
+        assert proc.returncode == 0, proc.stderr
+
+
+def test_plural_forms_follow_the_catalog_header() -> None:
+    langs = {lang.tag: lang for lang in discover(ROOT / "locales")}
+    pl = Translator.for_language(langs["pl"])
+    forms = [pl.ngettext("%(num)d organization", "%(num)d organizations", n) for n in (1, 2, 5, 22, 25)]
+    assert forms[1] == forms[3] and forms[2] == forms[4] and len({forms[0], forms[1], forms[2]}) == 3
+    ar = Translator.for_language(langs["ar"])
+    entry = polib.pofile(str(langs["ar"].catalog)).find("%(num)d organization", msgctxt="ui")
+    for n, form in ((0, 0), (1, 1), (2, 2), (3, 3), (11, 4), (100, 5)):  # CLDR's six Arabic categories
+        assert ar.ngettext("%(num)d organization", "%(num)d organizations", n) == entry.msgstr_plural[form]
+
+
+def test_a_new_catalog_enables_a_language(tmp_path: Path) -> None:
+    locales = tmp_path / "locales"
+    shutil.copytree(ROOT / "locales", locales)
+    (locales / "fr" / "LC_MESSAGES").mkdir(parents=True)
+    shutil.copy(locales / "messages.pot", locales / "fr" / "LC_MESSAGES" / "messages.po")
+    po = polib.pofile(str(locales / "fr" / "LC_MESSAGES" / "messages.po"))
+    po.metadata.update({"Language": "fr", "Plural-Forms": "nplurals=2; plural=(n > 1);"})
+    po.find("Quick exit", msgctxt="ui").msgstr = "Sortie rapide"
+    po.save()
+    build(make_config(tmp_path, locales=locales), tmp_path / "out")
+    html = (tmp_path / "out" / "fr" / "rights" / "index.html").read_text()
+    assert '<html lang="fr" dir="ltr">' in html and "Sortie rapide" in html
+    assert 'class="fallback-tag"' in html  # everything else falls back to English, marked
+    chooser = (tmp_path / "out" / "index.html").read_text()
+    assert 'href="/fr/"' in chooser and "Français" in chooser
+
+
+@pytest.mark.parametrize("tag", sorted(LAUNCH))
+def test_pages_set_language_and_direction(release_dir: Path, tag: str) -> None:
+    html = (release_dir / tag / "services" / "iris" / "index.html").read_text()
+    assert f'<html lang="{tag}" dir="{"rtl" if tag in RTL else "ltr"}">' in html
+    # numbers, emails and URLs stay left-to-right inside right-to-left text
+    assert re.search(r'href="tel:\+12035622095"><bdi dir="ltr">\(203\) 562-2095</bdi>', html)
+    assert '<bdi dir="ltr">info@irisct.org</bdi>' in html
+    # the language menu: every language by native name with the English name beside, this one marked
+    menu = html[html.index('class="language-menu"') :]
+    assert f'href="/{tag}/services/iris/" lang="{tag}"' in menu and 'aria-current="true"' in menu
+    assert menu.count("<li>") >= len(LAUNCH)
+    assert '<span class="english" lang="en" dir="ltr">Arabic</span>' in menu
+    if tag != "en":
+        assert 'class="notice draft-notice"' in html and 'href="/en/services/iris/"' in html
+
+
+def test_status_table_and_json() -> None:
+    proc = run("status")
+    assert proc.returncode == 0
+    assert re.search(r"^es\s+\d+\s+0\s+0\s+100\.0%\s+draft$", proc.stdout, re.M), proc.stdout
+    rows = json.loads(run("status", "--json").stdout)
+    assert {r["language"] for r in rows} == LAUNCH - {"en"}
+    fa = next(r for r in rows if r["language"] == "fa-AF")
+    assert fa["name"] == "دری" and fa["review"] == "draft" and fa["percent"] == 100.0
+
+
+def _break_catalog(locales: Path, tag: str, edit) -> Path:  # type: ignore[no-untyped-def]
+    path = locales / tag / "LC_MESSAGES" / "messages.po"
+    path.write_bytes(edit(path.read_bytes()))
+    return path
+
+
+@pytest.mark.parametrize(
+    "edit, message",
+    [
+        (lambda b: b.replace(b'msgid "Quick exit"', b'msgid "Quick exit'), "invalid catalog syntax"),
+        (lambda b: b.replace("Salida rápida".encode(), b"Salida r\xe1pida"), "not valid UTF-8"),
+        (lambda b: b.replace(b"nplurals=2; plural=(n != 1);", b"nplurals=3; plural=(n != 1);"), "plural forms"),
+        (lambda b: b.replace(b"%(as_of)s", b"%(asof)s", 1), "placeholders differ"),
+        (lambda b: re.sub(rb'(msgstr ".*?)\]\(https://www\.ice\.gov/[^)]*\)', rb"\1](https://example.org/)", b), "changes the links"),
+        (lambda b: b.replace(b'msgstr "Salida r', b'msgstr "<i>x</i> Salida r'), "raw HTML"),
+    ],
+)
+def test_check_reports_each_catalog_problem_at_its_line(tmp_path: Path, edit, message: str) -> None:  # type: ignore[no-untyped-def]
+    locales = tmp_path / "locales"
+    shutil.copytree(ROOT / "locales", locales)
+    path = _break_catalog(locales, "es", edit)
+    proc = run("check", "--locales", str(locales))
+    assert proc.returncode == 1, proc.stdout
+    assert re.search(rf"{re.escape(str(path))}:\d+: .*{message}", proc.stderr), proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_check_passes_on_the_project() -> None:
+    proc = run("check")
+    assert proc.returncode == 0, proc.stderr
+    assert "content and catalogs are valid" in proc.stdout
+
+
+# -- in the browser --------------------------------------------------------------
+
+TOFU_JS = """
+() => {
+  const text = document.querySelector('main').innerText + document.querySelector('nav').innerText;
+  const chars = [...new Set([...text].filter(c => c.trim() && c.codePointAt(0) > 0x7f))];
+  const canvas = document.createElement('canvas'); canvas.width = 64; canvas.height = 64;
+  const ctx = canvas.getContext('2d', {willReadFrequently: true});
+  const font = getComputedStyle(document.querySelector('main p') || document.body).font;
+  const draw = (c) => { ctx.clearRect(0, 0, 64, 64); ctx.font = font; ctx.fillText(c, 8, 40);
+                        return Array.from(ctx.getImageData(0, 0, 64, 64).data).join(','); };
+  const tofu = [draw('\\u{10FFFD}'), draw('\\uFFFF')];
+  return {checked: chars.length, boxes: chars.filter(c => tofu.includes(draw(c)))};
+}
+"""
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("tag", ["ar", "fa-AF", "ps", "zh-Hans", "uk", "vi", "ht", "pl", "bs", "pt"])
+def test_each_script_renders_glyphs_not_boxes(live_server: Server, browser, tag: str) -> None:  # type: ignore[no-untyped-def]
+    page = browser.new_page()
+    try:
+        page.goto(f"{live_server.url}/{tag}/rights/school/")
+        result = page.evaluate(TOFU_JS)
+        assert result["checked"] >= 3
+        assert result["boxes"] == [], f"{tag}: no glyph for {result['boxes']}"
+    finally:
+        page.close()
+
+
+@pytest.mark.browser
+def test_rtl_layout_is_mirrored_and_numbers_stay_left_to_right(live_server: Server, browser) -> None:  # type: ignore[no-untyped-def]
+    page = browser.new_page(viewport={"width": 390, "height": 800})
+    try:
+        page.goto(f"{live_server.url}/ar/services/iris/")
+        exit_box = page.locator("#quick-exit").bounding_box()
+        brand_box = page.locator(".brand").bounding_box()
+        assert exit_box and brand_box and exit_box["x"] < brand_box["x"], "quick exit should sit on the left in RTL"
+        phone = page.locator("a[href^='tel:'] bdi").first
+        assert phone.evaluate("e => getComputedStyle(e).direction") == "ltr"
+        assert phone.inner_text() == "(203) 562-2095"
+        page.goto(f"{live_server.url}/en/services/iris/")
+        exit_box = page.locator("#quick-exit").bounding_box()
+        brand_box = page.locator(".brand").bounding_box()
+        assert exit_box and brand_box and exit_box["x"] > brand_box["x"]
+    finally:
+        page.close()
+
+
+@pytest.mark.browser
+def test_chooser_picks_the_browsers_best_language(live_server: Server, browser) -> None:  # type: ignore[no-untyped-def]
+    for locale, expected in (("pt-BR", "pt"), ("zh-CN", "zh-Hans"), ("fa-AF", "fa-AF"), ("de-DE", None)):
+        ctx = browser.new_context(locale=locale)
+        try:
+            page = ctx.new_page()
+            page.goto(live_server.url + "/")
+            if expected:
+                page.wait_for_url(f"{live_server.url}/{expected}/")
+            else:  # no match: the list stays, for the family to choose
+                page.wait_for_load_state("load")
+                page.wait_for_timeout(200)
+                assert page.url == live_server.url + "/"
+                assert page.locator("#languages a").count() == len(LAUNCH)
+        finally:
+            ctx.close()
+
+
+@pytest.mark.browser
+def test_language_menu_switches_to_the_same_page(live_server: Server, browser) -> None:  # type: ignore[no-untyped-def]
+    page = browser.new_page()
+    try:
+        page.goto(f"{live_server.url}/es/rights/hartford/")
+        page.locator(".language-menu summary").click()
+        page.locator(".language-menu a[lang='vi']").click()
+        page.wait_for_url(f"{live_server.url}/vi/rights/hartford/")
+        assert page.locator("html").get_attribute("lang") == "vi"
+    finally:
+        page.close()
