@@ -8,6 +8,9 @@
       <lang>/index.html ...             every page, pre-rendered
       <lang>/manifest.webmanifest       per-language web app manifest
       <lang>/bundle.<hash>.json         the language's page list with revisions
+      <lang>/services/<id>.vcf          each service's contact card (in the bundle: saved offline)
+      <lang>/search.<hash>.json         the language's search index (in the bundle)
+      api/hsds/organizations.json       the directory as Open Referral HSDS 3.0 (app.py serves it)
       *.br, *.gz                        beside every text file (whitenoise's compressor)
 
 A release directory is named by the hash of its content, so building the same
@@ -23,24 +26,28 @@ import json
 import os
 import shutil
 import tempfile
+import urllib.parse
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 from babel.dates import format_date
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from jinja2 import BytecodeCache, Environment, FileSystemLoader, StrictUndefined
+from jinja2.bccache import Bucket
 from markupsafe import Markup
 from whitenoise.compress import Compressor
 
-from . import markup
+from . import hsds, markup, search, share, vcard
 from .config import Config
 from .content import Content, Page, Service, load
 from .errors import Collector
 from .i18n import Language, Translator, discover, validate_translations
 
 HASH_LEN = 12
+HEADERS_FILE = "_headers"  # security and caching headers for static hosts (static_headers)
 TEXT_SUFFIXES = {".html", ".css", ".js", ".json", ".webmanifest", ".svg", ".txt", ".vcf"}
 CONFIG_MARK = "/*__PUENTE_CONFIG__*/ { release: \"dev\", shell: [], languages: {} }"
 
@@ -70,6 +77,7 @@ def source_hash(cfg: Config) -> str:
             if path.is_file() and "__pycache__" not in path.parts:
                 h.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes() + b"\0")
     h.update(cfg.exit_url.encode())
+    h.update(share.base_url(cfg).encode())  # QR codes and share links carry it
     try:  # which pages are past review on this day changes the pages themselves
         content = load(cfg.content)
         h.update(",".join(p.id for p in content.pages if cfg.today > p.review_by).encode())
@@ -79,11 +87,26 @@ def source_hash(cfg: Config) -> str:
     return h.hexdigest()[:HASH_LEN]
 
 
+class _CompiledOnce(BytecodeCache):
+    """Templates compiled once per build, shared by every language's environment."""
+
+    def __init__(self) -> None:
+        self.code: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        if bucket.key in self.code:
+            bucket.bytecode_from_string(self.code[bucket.key])
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        self.code[bucket.key] = bucket.bytecode_to_string()
+
+
 class Renderer:
     def __init__(self, cfg: Config, content: Content, languages: list[Language], assets: dict[str, str]):
         self.cfg, self.content, self.languages, self.assets = cfg, content, languages, assets
         self.env = Environment(
             loader=FileSystemLoader(cfg.pwa / "templates"),
+            bytecode_cache=_CompiledOnce(),  # each language's overlay reuses the compiled templates
             autoescape=True,
             undefined=StrictUndefined,
             extensions=["jinja2.ext.i18n"],
@@ -142,6 +165,8 @@ class LanguageRenderer:
             (p.order, {"id": p.id, "href": f"{self.prefix}/{p.path}", "label": self.plain(p.context, p.nav or p.title)}) for p in tops
         ]
         entries.append((2, {"id": "services", "href": f"{self.prefix}/services/", "label": self.plain("page:services", c.site.directory_nav)}))
+        # Translators: the offline search page in the main navigation
+        entries.append((99, {"id": "search", "href": f"{self.prefix}/search/", "label": self.t.gettext("Search")}))
         items += [e for _, e in sorted(entries, key=lambda pair: pair[0])]
         for item in items:
             item["current"] = item["id"] == current.split("/")[0] or (current == "home" and item["id"] == "home")
@@ -172,8 +197,23 @@ class LanguageRenderer:
             nav=self.nav(page_id),
             languages=self.p.languages,
             exit_url=self.p.cfg.exit_url,
+            notices=self.notices(),
             **extra,
         )
+
+    def notices(self) -> list[dict[str, Any]]:
+        """Notices not yet expired on the build date; the page script hides them once they expire."""
+        today = self.p.cfg.today
+        return [
+            {
+                "text": self.plain("notice", n.text),
+                "starts": n.starts.isoformat(),
+                "expires": n.expires.isoformat(),
+                "hidden": not n.active(today),
+            }
+            for n in self.content.notices
+            if n.expires >= today
+        ]
 
     # -- pages -----------------------------------------------------------------
 
@@ -182,13 +222,23 @@ class LanguageRenderer:
         for page in self.content.pages:
             yield page.path, self.content_page(page)
         yield "services/", self.directory()
+        for cat in self.content.categories:
+            yield f"services/category/{cat.id}/", self.directory(cat.id)
         for service in self.content.services:
             yield f"services/{service.id}/", self.service(service)
+        yield "search/", self.search_page()
+        yield "share/", share.share_page(self)
         # Translators: title of the page shown for a page not saved on the device, with no connection
         yield "offline/", self.render(
             "offline.html", page_id="offline", path="offline/", title=self.t.gettext("You are offline"),
             description=self.t.gettext("You are offline"),
         )
+
+    def files(self) -> Iterator[tuple[str, str]]:
+        """Yield (path below /{lang}/, text) of the language's other offline files: contacts and the search index."""
+        for s in self.content.services:
+            yield f"services/{s.id}.vcf", self.vcard(s)
+        yield self.search_index
 
     def not_found(self) -> str:
         # Translators: title of the page for an address that does not exist
@@ -227,6 +277,8 @@ class LanguageRenderer:
         c = self.content
         cards = []
         for item in self.nav("home")[1:]:
+            if item["id"] == "search":
+                continue
             if item["id"] == "services":
                 summary = self.plain("page:services", c.site.directory_summary)
                 title = self.plain("page:services", c.site.directory_title)
@@ -236,24 +288,33 @@ class LanguageRenderer:
             cards.append({"href": item["href"], "title": title, "summary": summary})
         return cards
 
-    def directory(self) -> str:
+    def directory(self, current: str = "") -> str:
+        """The whole directory, or with `current` one category of it: filters that are links, so they work without JavaScript."""
         c = self.content
         categories = [
             {
                 "id": cat.id,
                 "name": self.plain("category", cat.name),
+                "href": f"{self.prefix}/services/category/{cat.id}/",
                 "services": [self._service_view(s) for s in c.services_in(cat.id)],
             }
             for cat in c.categories
         ]
+        directory_title = self.plain("page:services", c.site.directory_title)
+        # Translators: the filter of the service directory that shows every category
+        filters = [{"href": f"{self.prefix}/services/", "label": self.t.gettext("All services"), "current": not current}]
+        filters += [{"href": cat["href"], "label": cat["name"], "current": cat["id"] == current} for cat in categories]
+        shown = [cat for cat in categories if not current or cat["id"] == current]
         return self.render(
             "services.html",
             page_id="services",
-            path="services/",
-            title=self.plain("page:services", c.site.directory_title),
+            path=f"services/category/{current}/" if current else "services/",
+            title=str(shown[0]["name"]) if current else directory_title,
             description=self.plain("page:services", c.site.directory_summary),
-            intro=self.plain("page:services", c.site.directory_summary),
-            categories=categories,
+            intro="" if current else self.plain("page:services", c.site.directory_summary),
+            breadcrumb={"href": f"{self.prefix}/services/", "label": directory_title} if current else None,
+            categories=shown,
+            filters=filters,
             meta=self.meta(c.site.as_of, c.site.directory_review_by, c.site.directory_sources),
         )
 
@@ -264,7 +325,15 @@ class LanguageRenderer:
             "id": s.id,
             "name": self.plain(ctx, s.name),
             "description": self.body(ctx, s.description),
-            "phones": [{"number": p.number, "e164": p.e164, "label": self.plain(ctx, p.label) if p.label else ""} for p in s.phones],
+            "phones": [
+                {
+                    "number": p.number,
+                    "e164": p.e164,
+                    "label": self.plain(ctx, p.label) if p.label else "",
+                    "languages": [_language_name(tag, self.lang.tag) for tag in p.languages],
+                }
+                for p in s.phones
+            ],
             "email": s.email,
             "website": s.website,
             "website_short": website_short,
@@ -273,6 +342,8 @@ class LanguageRenderer:
             "hours": self.plain(ctx, s.hours) if s.hours else "",
             "languages": [_language_name(tag, self.lang.tag) for tag in s.languages],
             "verified_on": self.date(s.verified_on),
+            "directions": directions(s.address.one_line()) if s.address else None,
+            "vcard": f"{self.prefix}/services/{s.id}.vcf",
         }
 
     def service(self, s: Service) -> str:
@@ -286,8 +357,49 @@ class LanguageRenderer:
             title=view["name"],
             description=markup.plain_text(self.t.text(s.context, s.description[0].text)) if s.description else view["name"],
             service=view,
-            category={"id": category.id, "name": self.plain("category", category.name)},
+            category={"id": category.id, "name": self.plain("category", category.name), "href": f"{self.prefix}/services/category/{category.id}/"},
             meta=self.meta(s.verified_on, c.site.directory_review_by, c.site.directory_sources),
+            share=share.service_link(self, s),
+        )
+
+    def vcard(self, s: Service) -> str:
+        """The service as a contact card, with its name and description in this language."""
+        ctx = s.context
+        return vcard.render(
+            vcard.Card(
+                name=self.plain(ctx, s.name),
+                organization=s.organization,
+                phones=tuple(p.e164 for p in s.phones),
+                email=s.email,
+                url=s.website,
+                address=s.address,
+                note="\n".join(self.plain(ctx, b.text) for b in s.description),
+                language=self.lang.tag,
+            )
+        )
+
+    @cached_property
+    def search_index(self) -> tuple[str, str]:
+        """(path below /{lang}/, JSON) of the language's search index; its name carries its hash."""
+        data = search.build_index(self)
+        return f"search.{digest(data.encode())}.json", data
+
+    def search_page(self) -> str:
+        c = self.content
+        # Translators: title of the offline search page
+        title = self.t.gettext("Search")
+        help_category = next((cat for cat in c.categories if cat.id == c.site.help_category), None)
+        help_services = [self._service_view(s) for s in c.services_in(help_category.id)] if help_category else []
+        return self.render(
+            "search.html",
+            page_id="search",
+            path="search/",
+            title=title,
+            # Translators: what the search page does, under its title
+            description=self.t.gettext("Search every page and service of this app. It works without a connection."),
+            index_url=f"{self.prefix}/{self.search_index[0]}",
+            help_category={"name": self.plain("category", help_category.name), "services": help_services} if help_category else None,
+            directory={"href": f"{self.prefix}/services/", "label": self.plain("page:services", c.site.directory_title)},
         )
 
     def manifest(self) -> str:
@@ -314,6 +426,12 @@ class LanguageRenderer:
         return json.dumps(data, ensure_ascii=False, indent=1) + "\n"
 
 
+def directions(address: str) -> dict[str, str]:
+    """Given an address on one line, return links that open the phone's own maps app: geo: (Android), Apple Maps (iOS)."""
+    q = urllib.parse.quote(address, safe="")
+    return {"geo": f"geo:0,0?q={q}", "apple": f"https://maps.apple.com/?q={q}", "text": address}
+
+
 def _language_name(tag: str, in_lang: str) -> str:
     from babel import Locale
 
@@ -322,6 +440,24 @@ def _language_name(tag: str, in_lang: str) -> str:
     except (ValueError, LookupError):
         return tag
     return name or tag
+
+
+def static_headers() -> str:
+    """Return the `_headers` file (Netlify, Cloudflare Pages) that gives a static copy of the release
+    the same security headers as the app (backend/app.py) and the same caching rules (static.py)."""
+    from .app import HEADERS, HSTS_HEADER
+    from .static import IMMUTABLE, SERVICE_WORKER_HEADERS
+
+    lines = [
+        "# Written by `python serve.py build` from backend/app.py: the headers `python serve.py` sends.",
+        "/*",
+        *(f"  {name}: {value}" for name, value in (*HEADERS, HSTS_HEADER)),
+        "/sw.js",
+        *(f"  {name}: {value}" for name, value in SERVICE_WORKER_HEADERS),
+        "/static/*",
+        f"  Cache-Control: {IMMUTABLE}",
+    ]
+    return "\n".join(lines) + "\n"
 
 
 def hash_assets(cfg: Config, site: _Site) -> dict[str, str]:
@@ -362,8 +498,13 @@ def render(cfg: Config) -> tuple[_Site, dict[str, Any]]:
         for path, html in lr.pages():
             rev = site.add(f"{lang.tag}/{path}index.html", html)
             pages.append([f"/{lang.tag}/{path}", rev])
+        for path, text in lr.files():
+            rev = site.add(f"{lang.tag}/{path}", text)
+            pages.append([f"/{lang.tag}/{path}", rev])
         site.add(f"{lang.tag}/404.html", lr.not_found())
         site.add(f"{lang.tag}/manifest.webmanifest", lr.manifest())
+        for path, html in share.print_pages(lr):  # for printing on a desk: not precached on phones
+            site.add(f"{lang.tag}/{path}index.html", html)
         bundle = json.dumps({"lang": lang.tag, "pages": pages}, ensure_ascii=False, separators=(",", ":"))
         name = f"{lang.tag}/bundle.{digest(bundle.encode())}.json"
         site.add(name, bundle)
@@ -376,6 +517,9 @@ def render(cfg: Config) -> tuple[_Site, dict[str, Any]]:
     }
     chooser_rev = site.add("index.html", renderer.env.get_template("chooser.html").render(**chooser_ctx))
     site.add("404.html", renderer.env.get_template("root_not_found.html").render(**chooser_ctx))
+    site.add(hsds.RELEASE_FILE, hsds.dumps(content))  # served by /api/hsds/organizations.json (app.py), never precached
+    site.add("share/index.html", share.liaison_page(renderer))
+    site.add(HEADERS_FILE, static_headers())  # for static hosts; in no bundle, never served by the app
 
     release_id = digest(b"".join(k.encode() + b"\0" + v + b"\0" for k, v in sorted(site.files.items())))
     shell = [["/", chooser_rev]] + [[url, url] for name, url in sorted(assets.items()) if not name.startswith("icons/") or "192" in name]
@@ -391,12 +535,14 @@ def render(cfg: Config) -> tuple[_Site, dict[str, Any]]:
         "built_for": cfg.today.isoformat(),
         "languages": [{"tag": lang.tag, "reviewed": lang.reviewed} for lang in languages],
         "pages": sum(len(json.loads(site.files[b.lstrip("/")])["pages"]) for b in bundles.values()),
+        "public_url": share.base_url(cfg),
+        "public_url_configured": bool(cfg.public_url),
     }
     site.add("release.json", json.dumps(info, indent=1) + "\n")
     return site, info
 
 
-def write_release(site: _Site, dest: Path) -> None:
+def write_release(site: _Site, dest: Path, cache: Path | None = None) -> None:
     """Write the files to a fresh temporary directory beside `dest`, compress, then move into place."""
     dest = Path(dest)
     dest.parent.mkdir(parents=True, exist_ok=True)
@@ -406,7 +552,7 @@ def write_release(site: _Site, dest: Path) -> None:
             path = tmp / rel
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(data)
-        compress(tmp)
+        compress(tmp, cache)
         os.chmod(tmp, 0o755)
         if dest.exists():
             old = dest.with_name(f".{dest.name}.old-{os.getpid()}")
@@ -420,11 +566,35 @@ def write_release(site: _Site, dest: Path) -> None:
         raise
 
 
-def compress(root: Path) -> None:
+def compress(root: Path, cache: Path | None = None) -> None:
+    """Write .br and .gz beside every text file (whitenoise's compressor). With a cache directory,
+    a file whose content was compressed before (in an earlier release) reuses that result."""
     compressor = Compressor(quiet=True)
     paths = [p for p in root.rglob("*") if p.is_file() and p.suffix in TEXT_SUFFIXES]
+
+    def one(path: Path) -> None:
+        if cache is None:
+            compressor.compress(str(path))
+            return
+        key = hashlib.sha256(path.read_bytes()).hexdigest()
+        done = cache / f"{key}.done"
+        if not done.exists():
+            work = Path(tempfile.mkdtemp(dir=cache))
+            try:
+                shutil.copyfile(path, work / "f")
+                for out in compressor.compress(str(work / "f")):
+                    os.replace(out, cache / f"{key}{Path(out).suffix}")
+                done.touch()
+            finally:
+                shutil.rmtree(work, ignore_errors=True)
+        for suffix in (".br", ".gz"):
+            if (cache / f"{key}{suffix}").exists():
+                shutil.copyfile(cache / f"{key}{suffix}", str(path) + suffix)
+
+    if cache is not None:
+        cache.mkdir(parents=True, exist_ok=True)
     with ThreadPoolExecutor(max_workers=2) as pool:
-        list(pool.map(compressor.compress, [str(p) for p in paths]))
+        list(pool.map(one, paths))
 
 
 def build(cfg: Config, out: Path) -> dict[str, Any]:
@@ -447,7 +617,7 @@ def ensure_release(cfg: Config) -> tuple[Path, dict[str, Any], bool]:
     site, info = render(cfg)
     dest = cfg.releases / info["id"]
     if not dest.exists():
-        write_release(site, dest)
+        write_release(site, dest, cfg.data / "cache" / "compressed")
     return dest, info, True
 
 

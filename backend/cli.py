@@ -4,7 +4,12 @@
     build      build a release into --out DIR: a static site any file server can serve
     check      validate content and catalogs; list missing links, stale pages, draft catalogs
     extract    regenerate locales/messages.pot and merge it into every catalog
+    publish    check and build the working content, then make it current in one atomic step
+    releases   list kept releases; rollback [ID] makes an earlier one current
+    admin add NAME   create an admin account (password from a prompt or stdin)
     status     a table per language: translated, fuzzy, untranslated, percent, reviewed or draft
+    export-hsds   write the service directory as Open Referral HSDS 3.0 JSON (stdout or --out FILE)
+    import-hsds   turn an HSDS organization list into content/services/*.toml entries
 
 Bad input ends with `file:line: what` on stderr and exit status 1, never a traceback.
 """
@@ -12,13 +17,20 @@ Bad input ends with `file:line: what` on stderr and exit status 1, never a trace
 from __future__ import annotations
 
 import argparse
+import datetime as dt
+import getpass
 import json
+import os
 import sys
 import time
 from pathlib import Path
 
 from . import build as building
-from .catalog import extract
+from . import releases
+from .auth import Accounts
+from . import share
+from . import hsds
+from .catalog import atomic_write, extract
 from .config import SETTINGS, Config
 from .content import load
 from .errors import Collector, ContentError
@@ -47,6 +59,10 @@ def parser() -> argparse.ArgumentParser:
         "--access-log", dest="access_log", action="store_const", const="on", default=argparse.SUPPRESS,
         help="log each request with the visitor's address [PUENTE_ACCESS_LOG] (default off, for privacy)",
     )
+    serve_opts.add_argument(
+        "--workers", type=_workers, default=argparse.SUPPRESS, metavar="N",
+        help="server processes sharing the port (default 1; one per core serves more families at once)",
+    )
     top = argparse.ArgumentParser(
         prog="serve.py",
         description="Puente: rights and services for immigrant families, offline, in their language.",
@@ -61,8 +77,24 @@ def parser() -> argparse.ArgumentParser:
     c = sub.add_parser("check", parents=[common], help="validate content and catalogs; report warnings")
     c.add_argument("--json", action="store_true", help="print the report as JSON")
     sub.add_parser("extract", parents=[common], help="regenerate messages.pot and merge it into every .po")
+    pub = sub.add_parser("publish", parents=[common], help="check and build the working content, then make it current")
+    pub.add_argument("--as", dest="who", default=None, help="who is publishing, for the audit log (default: the system user)")
+    sub.add_parser("releases", parents=[common], help="list kept releases: id, time, who, what changed per language")
+    rb = sub.add_parser("rollback", parents=[common], help="make an earlier release current (default: the one before)")
+    rb.add_argument("release", nargs="?", help="the release id (see `releases`)")
+    rb.add_argument("--as", dest="who", default=None, help="who is rolling back, for the audit log")
+    adm = sub.add_parser("admin", parents=[common], help="admin accounts: `admin add NAME` (password from a prompt or stdin)")
+    adm.add_argument("action", choices=["add", "list"])
+    adm.add_argument("name", nargs="?")
     st = sub.add_parser("status", parents=[common], help="translation status per language")
     st.add_argument("--json", action="store_true", help="print the table as JSON")
+    ex = sub.add_parser("export-hsds", parents=[common], help="write the service directory as Open Referral HSDS 3.0 JSON")
+    ex.add_argument("--out", type=Path, help="file to write (default: standard output)")
+    im = sub.add_parser("import-hsds", parents=[common], help="turn an HSDS organization list into directory entries")
+    im.add_argument("file", type=Path, help="HSDS JSON: an array of organizations, or a page of them ({\"contents\": [...]})")
+    im.add_argument("--category", default="", help="category id for services whose HSDS attributes name none of ours")
+    im.add_argument("--replace", action="store_true", help="overwrite entries that already exist (same HSDS id or same name)")
+    im.add_argument("--dry-run", action="store_true", help="check and list what would be written, write nothing")
     return top
 
 
@@ -84,12 +116,86 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_extract(cfg)
         if command == "status":
             return cmd_status(cfg, args.json)
-        return cmd_serve(cfg)
+        if command == "publish":
+            return cmd_publish(cfg, args.who or _user())
+        if command == "releases":
+            return cmd_releases(cfg)
+        if command == "rollback":
+            return cmd_rollback(cfg, args.release, args.who or _user())
+        if command == "admin":
+            return cmd_admin(cfg, args.action, args.name)
+        if command == "export-hsds":
+            return cmd_export_hsds(cfg, args.out)
+        if command == "import-hsds":
+            return cmd_import_hsds(cfg, args.file, args.category, args.replace, args.dry_run)
+        return cmd_serve(cfg, getattr(args, "workers", 1))
     except ContentError as e:
         print(f"serve.py {command}: the content has problems; nothing was changed.", file=sys.stderr)
         for problem in e.problems:
             print(f"  {problem}", file=sys.stderr)
         return 1
+    except releases.PublishError as e:
+        print(f"serve.py {command}: {e}", file=sys.stderr)
+        return 1
+    except OSError as e:  # a file the command needed: say which, without a traceback
+        print(f"serve.py {command}: {e.strerror or e}: {e.filename or ''}", file=sys.stderr)
+        return 1
+
+
+def _user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
+
+
+def cmd_publish(cfg: Config, who: str) -> int:
+    started = time.perf_counter()
+    record = releases.publish(cfg, who, keep=cfg.keep)
+    print(f"published release {record['id']} in {time.perf_counter() - started:.1f}s: {record['summary']}")
+    return 0
+
+
+def cmd_releases(cfg: Config) -> int:
+    rows = releases.listing(cfg)
+    if not rows:
+        print("no releases yet: run `python serve.py publish`")
+        return 0
+    for r in rows:
+        mark = "*" if r["current"] else " "
+        print(f"{mark} {r['id']}  {r['time']}  {r['who']:<16} {r['summary']}")
+    return 0
+
+
+def cmd_rollback(cfg: Config, release_id: str | None, who: str) -> int:
+    record = releases.rollback(cfg, who, release_id)
+    print(f"release {record['id']} is current again: {record['summary']}")
+    return 0
+
+
+def cmd_admin(cfg: Config, action: str, name: str | None) -> int:
+    accounts = Accounts(cfg)
+    if action == "list":
+        print("\n".join(accounts.names()) or "no accounts")
+        return 0
+    if not name:
+        print("serve.py admin add: give the account's NAME", file=sys.stderr)
+        return 2
+    if sys.stdin.isatty():
+        password = getpass.getpass(f"Password for {name}: ")
+        if getpass.getpass("Again: ") != password:
+            print("serve.py admin add: the passwords differ; nothing was saved", file=sys.stderr)
+            return 1
+    else:
+        password = sys.stdin.readline().rstrip("\n")
+    try:
+        accounts.add(name, password)
+    except ValueError as e:
+        print(f"serve.py admin add: {e}", file=sys.stderr)
+        return 1
+    releases.audit(cfg, _user(), "account-added", account=name)
+    print(f"account {name} can now sign in at /admin/")
+    return 0
 
 
 def cmd_build(cfg: Config, out: Path) -> int:
@@ -98,6 +204,8 @@ def cmd_build(cfg: Config, out: Path) -> int:
     took = time.perf_counter() - started
     langs = ", ".join(lang["tag"] for lang in info["languages"])
     print(f"built release {info['id']} into {out}: {info['pages']} pages in {langs} ({took:.1f}s)")
+    if warning := share.unconfigured_warning(cfg):
+        print(warning, file=sys.stderr)
     return 0
 
 
@@ -106,6 +214,32 @@ def cmd_extract(cfg: Config) -> int:
     print(f"wrote {cfg.locales / 'messages.pot'}")
     for lang, counts in report.items():
         print(f"  {lang}: {counts['kept']} kept, {counts['new']} new, {counts['fuzzy']} fuzzy, {counts['obsolete']} obsolete")
+    return 0
+
+
+def cmd_export_hsds(cfg: Config, out: Path | None) -> int:
+    text = hsds.dumps(load(cfg.content))
+    if out is None:
+        sys.stdout.write(text)
+        return 0
+    atomic_write(out, text)
+    print(f"wrote {out}: {json.loads(text)['total_items']} organizations (Open Referral HSDS 3.0)", file=sys.stderr)
+    return 0
+
+
+def cmd_import_hsds(cfg: Config, file: Path, category: str, replace: bool, dry_run: bool) -> int:
+    content = load(cfg.content)
+    entries, notes = hsds.read(hsds.load_json(file), content, source=str(file), default_category=category)
+    for note in notes:
+        print(f"  {note}", file=sys.stderr)
+    if dry_run:
+        for e in entries:
+            print(f"would write {cfg.content / 'services' / (e.id + '.toml')} from {e.path}")
+        return 0
+    written = hsds.write(entries, cfg.content, replace=replace)
+    for path in written:
+        print(f"wrote {path}")
+    print(f"imported {len(written)} entries; run `python serve.py extract` so translators see their text", file=sys.stderr)
     return 0
 
 
@@ -180,22 +314,59 @@ def cmd_check(cfg: Config, as_json: bool) -> int:
     return 0
 
 
-def cmd_serve(cfg: Config) -> int:
+def _workers(value: str) -> int:
+    if not value.isdigit() or not 1 <= int(value) <= 64:
+        raise argparse.ArgumentTypeError(f"must be a whole number from 1 to 64, not {value!r}")
+    return int(value)
+
+
+def cmd_serve(cfg: Config, workers: int = 1) -> int:
     import uvicorn
 
-    from .app import create_app
+    from .app import create_server_app
 
     started = time.perf_counter()
-    release_dir, info, built = ensure_current(cfg)
-    how = "built" if built else "reused"
-    print(f"{how} release {info['id']} in {time.perf_counter() - started:.1f}s; serving http://{cfg.host}:{cfg.port}/", flush=True)
-    app = create_app(release_dir, info["id"], [lang["tag"] for lang in info["languages"]])
-    uvicorn.run(app, host=cfg.host, port=cfg.port, access_log=cfg.access_log, log_level="info", server_header=False)
+    how = ensure_current(cfg)
+    print(f"{how} in {time.perf_counter() - started:.1f}s; serving http://{cfg.host}:{cfg.port}/", flush=True)
+    if warning := share.unconfigured_warning(cfg):
+        print(warning, file=sys.stderr, flush=True)
+    options = {"host": cfg.host, "port": cfg.port, "access_log": cfg.access_log, "log_level": "info", "server_header": False}
+    if workers > 1:  # each worker process builds its app from the environment (backend.app.app_from_env)
+        os.environ.update(config_environment(cfg))
+        uvicorn.run("backend.app:app_from_env", factory=True, workers=workers, **options)  # type: ignore[arg-type]
+        return 0
+    uvicorn.run(create_server_app(cfg), **options)  # type: ignore[arg-type]
     return 0
 
 
-def ensure_current(cfg: Config) -> tuple[Path, dict[str, object], bool]:
-    """Build the release for the current source if needed and mark it current."""
+def config_environment(cfg: Config) -> dict[str, str]:
+    """The environment variables that make Config.load() in another process give `cfg` again."""
+    env = {}
+    for s in SETTINGS:
+        value = getattr(cfg, s.name)
+        if isinstance(value, bool):
+            value = "on" if value else "off"
+        elif isinstance(value, dt.date):
+            value = value.isoformat()
+        env[s.env] = str(value)
+    return env
+
+
+def ensure_current(cfg: Config) -> str:
+    """Make sure a release is current. Until the first publish, `serve` builds the working content
+    whenever it changed; once a district publishes, `serve` serves what was published."""
+    releases.recover(cfg)
+    current = releases.current_id(cfg)
+    if current and releases.history(cfg):
+        pending = "" if building.source_hash(cfg) == _source_of(cfg, current) else " (the working content has unpublished changes)"
+        return f"serving published release {current}{pending}"
     release_dir, info, built = building.ensure_release(cfg)
     building.set_current(cfg, str(info["id"]))
-    return release_dir, info, built
+    return f"{'built' if built else 'reused'} release {info['id']}"
+
+
+def _source_of(cfg: Config, release_id: str) -> str:
+    try:
+        return str(json.loads((cfg.releases / release_id / "release.json").read_text())["source"])
+    except (OSError, ValueError, KeyError):
+        return ""

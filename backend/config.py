@@ -31,6 +31,7 @@ SETTINGS = (
     Setting("port", "PUENTE_PORT", "8000", "port to listen on"),
     Setting("exit_url", "PUENTE_EXIT_URL", "https://www.weather.gov/", "the neutral site the quick-exit control opens"),
     Setting("access_log", "PUENTE_ACCESS_LOG", "off", "log every request with the visitor's address (on/off); off by default for privacy"),
+    Setting("keep", "PUENTE_KEEP", "10", "how many published releases to keep for rollback"),
     Setting("today", "PUENTE_TODAY", "", "the date builds treat as today (YYYY-MM-DD); empty means the real date"),
     Setting(
         "public_url", "PUENTE_PUBLIC_URL", "",
@@ -49,6 +50,7 @@ class Config:
     port: int = 8000
     exit_url: str = "https://www.weather.gov/"
     access_log: bool = False
+    keep: int = 10
     today: dt.date = field(default_factory=dt.date.today)
     public_url: str = ""  # scheme://host[:port], normalized; "" when not configured (see share.base_url)
     project: Path = PROJECT
@@ -85,6 +87,8 @@ class Config:
                 raise ValueError
         except ValueError:
             raise ValueError(f"port must be a number from 1 to 65535, not {raw['port']!r}") from None
+        if not raw["keep"].isdigit() or int(raw["keep"]) < 1:
+            raise ValueError(f"keep must be a whole number of releases, 1 or more, not {raw['keep']!r}")
         if raw["access_log"].lower() not in {"on", "off", "true", "false", "1", "0", "yes", "no"}:
             raise ValueError(f"access_log must be on or off, not {raw['access_log']!r}")
         try:
@@ -102,6 +106,7 @@ class Config:
             port=port,
             exit_url=raw["exit_url"],
             access_log=raw["access_log"].lower() in {"on", "true", "1", "yes"},
+            keep=int(raw["keep"]),
             today=today,
             public_url=public_url,
         )

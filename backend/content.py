@@ -130,6 +130,20 @@ class Service:
 
 
 @dataclass(frozen=True)
+class Notice:
+    """A short, dated announcement shown at the top of every page from `starts` until `expires`."""
+
+    id: str
+    text: str
+    starts: dt.date
+    expires: dt.date
+    line: int
+
+    def active(self, day: dt.date) -> bool:
+        return self.starts <= day <= self.expires
+
+
+@dataclass(frozen=True)
 class Site:
     name: str
     district: str
@@ -154,6 +168,7 @@ class Content:
     categories: tuple[Category, ...]
     pages: tuple[Page, ...]
     services: tuple[Service, ...]
+    notices: tuple[Notice, ...] = ()
 
     def page(self, page_id: str) -> Page:
         return next(p for p in self.pages if p.id == page_id)
@@ -552,9 +567,41 @@ def load(root: Path) -> Content:
         service = _load_service(path, root, cat_ids, problems)
         if service is not None:
             services.append(service)
+    notices = _load_notices(root, problems)
     problems.raise_if_any()
     services.sort(key=lambda s: ([c.id for c in categories].index(s.category), s.name.lower()))
-    return Content(root, site, sources, categories, tuple(pages), tuple(services))
+    return Content(root, site, sources, categories, tuple(pages), tuple(services), tuple(notices))
+
+
+NOTICES_FILE = "notices.toml"
+
+
+def _load_notices(root: Path, problems: Collector) -> list[Notice]:
+    path = root / NOTICES_FILE
+    if not path.is_file():
+        return []
+    r = _Reader(Path(_rel(path, root)), path.read_text(encoding="utf-8"), problems)
+    data = r.parse()
+    if data is None:
+        return []
+    _unknown(r, data, {"notices"})
+    out = []
+    seen = set()
+    for n, item in enumerate(data.get("notices", [])):
+        nid = str(item.get("id", ""))
+        if not _ID.match(nid) or nid in seen:
+            r.error("each notice needs a unique 'id' of lowercase letters, digits and dashes", "id", n)
+            continue
+        seen.add(nid)
+        _unknown(r, item, {"id", "text", "starts", "expires"}, after=None)
+        text = _text(r, item, "text", nth=n)
+        if len(text) > 280:
+            r.error(f"notice {nid!r} is {len(text)} characters; keep notices under 280", "text", n)
+        starts, expires = _date(r, item, "starts"), _date(r, item, "expires")
+        if starts != dt.date.min and expires != dt.date.min and expires < starts:
+            r.error(f"notice {nid!r} expires before it starts", "expires", n)
+        out.append(Notice(nid, text, starts, expires, r.line_of("text", n)))
+    return out
 
 
 def _units(c: Content) -> list[Unit]:
@@ -579,6 +626,10 @@ def _units(c: Content) -> list[Unit]:
         for b in p.blocks:
             kind = {"heading": "Heading", "paragraph": "Paragraph", "item": "List item"}[b.kind]
             out.append(Unit(p.context, b.text, f"{kind} on {where}", p.file, b.line))
+    for notice in c.notices:
+        out.append(
+            Unit("notice", notice.text, f"Notice at the top of every page, {notice.starts} to {notice.expires}", f"{c.root.name}/{NOTICES_FILE}", notice.line)
+        )
     for s in c.services:
         where = f"service “{s.name}” (/services/{s.id}/)"
         out.append(Unit(s.context, s.name, f"Name of {where}: keep the official name recognizable", s.file, s.lines["name"]))

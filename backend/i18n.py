@@ -7,8 +7,10 @@ source language and always present. Nothing else names the list.
 
 from __future__ import annotations
 
+import functools
 import gettext
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -104,7 +106,12 @@ def plural_index(plural_forms: str, n: int) -> int:
     m = re.search(r"plural\s*=\s*(.+?);?\s*$", plural_forms)
     if not m:
         return 0 if n == 1 else 1
-    return int(gettext.c2py(m.group(1))(n))  # the standard library's safe C-expression compiler
+    return int(_plural_function(m.group(1))(n))
+
+
+@functools.lru_cache(maxsize=64)
+def _plural_function(expression: str) -> Callable[[int], int]:
+    return gettext.c2py(expression)  # the standard library's safe C-expression compiler
 
 
 @dataclass
@@ -180,10 +187,24 @@ def catalog_problems(path: Path) -> list[Problem]:
     if n is None:
         add("the header has no valid Plural-Forms (e.g. nplurals=2; plural=(n != 1);)", 1)
     else:
-        try:
-            plural_index(header, 1)
+        try:  # every count the app could show: an expression that fails for one of them would crash a build
+            forms = {plural_index(header, count) for count in range(1001)}
         except (ValueError, SyntaxError):
             add(f"Plural-Forms has an expression gettext cannot read: {header!r}", 1)
+        except ArithmeticError:
+            add(f"Plural-Forms divides by zero for some numbers: {header!r}", 1)
+        else:
+            if any(not 0 <= form < n for form in forms):
+                add(f"Plural-Forms picks form {max(forms, key=abs)} for some number, but the header declares nplurals={n}", 1)
+    lines = path.read_text(encoding="utf-8").splitlines()
+
+    def msgstr_line(entry: polib.POEntry) -> int:
+        """The line of the entry's msgstr, where a translator has to look."""
+        for number in range(max(entry.linenum - 1, 0), min(len(lines), entry.linenum + 200)):
+            if lines[number].startswith("msgstr"):
+                return number + 1
+        return entry.linenum
+
     charset = po.metadata.get("Content-Type", "")
     if "charset=utf-8" not in charset.lower().replace(" ", ""):
         add(f"the header must declare Content-Type: text/plain; charset=UTF-8, not {charset!r}", 1)
@@ -192,14 +213,14 @@ def catalog_problems(path: Path) -> list[Problem]:
             continue
         if e.msgid_plural:
             if n is not None and e.msgstr_plural and len(e.msgstr_plural) != n and any(e.msgstr_plural.values()):
-                add(f"{len(e.msgstr_plural)} plural forms, but the header declares nplurals={n}", e.linenum)
+                add(f"{len(e.msgstr_plural)} plural forms, but the header declares nplurals={n}", msgstr_line(e))
             texts = [t for t in e.msgstr_plural.values() if t]
         else:
             texts = [e.msgstr] if e.msgstr else []
         for text in texts:
             problem = _translation_problem(e, text)
             if problem:
-                add(problem, e.linenum)
+                add(problem, msgstr_line(e))
                 break
     return problems
 

@@ -27,7 +27,7 @@ _HEADING = re.compile(r"^(#{1,6})[ \t]+(.*?)[ \t]*#*[ \t]*$")
 _ITEM = re.compile(r"^( *)[-*+][ \t]+(.*)$")
 _NUMBERED = re.compile(r"^ *\d+[.)][ \t]")
 _AUTOLINK = re.compile(r"<((?:https?://|mailto:)[^<>\s\"']+)>")
-_TARGET = re.compile(r"^(?:https?://[^\s<>\"'()]+|mailto:[^\s<>\"'()@]+@[^\s<>\"'()]+|tel:\+?[0-9-]+|/[A-Za-z0-9._~/-]*(?:#[A-Za-z0-9_-]+)?|#)$")
+_TARGET = re.compile(r"^(?:https?://[^\s<>\"'()]+|mailto:[^\s<>\"'()@]+@[^\s<>\"'()]+|tel:\+?[0-9-]+|/(?!/)[A-Za-z0-9._~/-]*(?:#[A-Za-z0-9_-]+)?|#)$")
 _ESCAPABLE = set("\\`*_{}[]()#+-.!<>|\"'~")
 
 

@@ -9,6 +9,7 @@ ASGI. One predicate decides what is immutable: a content hash in the name.
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -21,7 +22,9 @@ PAGE_MAX_AGE = 300  # pages and manifests: five minutes; the service worker hold
 HASHED = re.compile(r"\.[0-9a-f]{12}\.[A-Za-z0-9]+$")
 CHUNK = 64 * 1024
 MEDIA_TYPES = {".webmanifest": "application/manifest+json", ".vcf": "text/vcard"}
-NOT_SERVED = {"/release.json"}
+NOT_SERVED = {"/release.json", "/api/hsds/organizations.json", "/_headers"}  # the second goes through its route in app.py; the third is for static hosts
+SERVICE_WORKER_HEADERS = (("Cache-Control", "no-cache"), ("Service-Worker-Allowed", "/"))
+IMMUTABLE = f"public, max-age={WhiteNoise.FOREVER}, immutable"
 
 
 def is_immutable(path: str, url: str) -> bool:
@@ -32,20 +35,22 @@ def _headers(headers: Any, path: str, url: str) -> None:
     headers["Content-Type"] = headers["Content-Type"].replace('charset="utf-8"', "charset=utf-8")
     headers["Vary"] = "Accept-Encoding"
     if url == "/sw.js":
-        headers["Cache-Control"] = "no-cache"
-        headers["Service-Worker-Allowed"] = "/"
+        for name, value in SERVICE_WORKER_HEADERS:
+            headers[name] = value
     elif not is_immutable(path, url):
         headers["Cache-Control"] = f"public, max-age={PAGE_MAX_AGE}"
     else:
-        headers["Cache-Control"] = f"public, max-age={WhiteNoise.FOREVER}, immutable"
+        headers["Cache-Control"] = IMMUTABLE
 
 
 class Release:
     """One release directory, indexed once, served over ASGI."""
 
-    def __init__(self, root: Path, release_id: str):
+    def __init__(self, root: Path, release_id: str | None = None):
         self.root = Path(root)
-        self.id = release_id
+        info = json.loads((self.root / "release.json").read_text(encoding="utf-8"))
+        self.id: str = release_id or info["id"]
+        self.languages: set[str] = {lang["tag"] for lang in info["languages"]}
         index = WhiteNoise(
             None,
             root=str(self.root),

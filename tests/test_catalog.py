@@ -86,7 +86,9 @@ def _edit(po_path: Path, msgid_part: str, change) -> int:  # type: ignore[no-unt
     entry = next(e for e in po if msgid_part in e.msgid)
     change(entry)
     po.save()
-    return polib.pofile(str(po_path)).find(entry.msgid, msgctxt=entry.msgctxt).linenum
+    start = polib.pofile(str(po_path)).find(entry.msgid, msgctxt=entry.msgctxt).linenum
+    lines = po_path.read_text().splitlines()
+    return next(n + 1 for n in range(start - 1, len(lines)) if lines[n].startswith("msgstr"))  # where the translator looks
 
 
 @pytest.mark.parametrize(

@@ -45,6 +45,12 @@
     stale.hidden = false;
   }
 
+  // Notices show from their start date to the end of their expiry date, on the phone's own clock.
+  for (const notice of document.querySelectorAll(".site-notice[data-expires]")) {
+    const now = new Date();
+    notice.hidden = now < new Date(notice.dataset.starts + "T00:00:00") || now > new Date(notice.dataset.expires + "T23:59:59");
+  }
+
   // Language: remember the one in use; the chooser at / goes straight to it (or the browser's best match).
   const chooser = $("languages");
   if (lang) store.set("puente-lang", lang);
@@ -78,6 +84,8 @@
   const standalone = navigator.standalone || window.matchMedia("(display-mode: standalone)").matches;
   const iOS = /iPhone|iPad|iPod/.test(navigator.userAgent) || (navigator.platform === "MacIntel" && navigator.maxTouchPoints > 1);
   if (iOS && !standalone && $("ios-install")) $("ios-install").hidden = false;
+  // Directions: the page links geo: (Android's maps app); iPhones and iPads get Apple Maps' link instead.
+  if (iOS) document.querySelectorAll("a[data-ios]").forEach((a) => { a.href = a.dataset.ios; });
 
   // Offline: register the worker, ask it to keep this language, and offer updates when one waits.
   if (!("serviceWorker" in navigator)) return;

@@ -1,0 +1,216 @@
+"""Edit the English content from forms: read a page or service into fields, write them back.
+
+Every write is validated exactly as the build validates (the whole pack is loaded
+from a temporary copy with the new file in place); problems come back per form
+field, and nothing is written unless the pack loads cleanly.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import shutil
+import tempfile
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from .catalog import atomic_write
+from .config import Config
+from .content import NOTICES_FILE, Content, load
+from .errors import ContentError
+
+PAGE_FIELDS = ("title", "nav", "summary", "as_of", "review_by", "sources", "order", "body")
+SERVICE_FIELDS = ("name", "category", "description", "phones", "email", "website", "street", "city", "state", "postal_code",
+                  "hours", "languages", "verified_on")
+
+
+def _s(value: str) -> str:
+    """A TOML basic string (JSON's escapes are all valid TOML)."""
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _split(text: str) -> tuple[str, str]:
+    lines = text.splitlines(keepends=True)
+    end = next(i for i in range(1, len(lines)) if lines[i].strip() == "+++")
+    return "".join(lines[1:end]), "".join(lines[end + 1 :])
+
+
+def page_fields(cfg: Config, page_id: str) -> dict[str, str]:
+    content = load(cfg.content)
+    page = content.page(page_id)
+    front, body = _split((cfg.content.parent / page.file).read_text(encoding="utf-8"))
+    data = tomllib.loads(front)
+    return {
+        "title": data.get("title", ""),
+        "nav": data.get("nav", ""),
+        "summary": data.get("summary", ""),
+        "as_of": str(data.get("as_of", "")),
+        "review_by": str(data.get("review_by", "")),
+        "sources": ", ".join(data.get("sources", [])),
+        "order": str(data.get("order", "")),
+        "body": body.strip("\n") + "\n",
+    }
+
+
+def _date_or_text(value: str) -> str:
+    value = value.strip()
+    try:
+        return dt.date.fromisoformat(value).isoformat()
+    except ValueError:
+        return _s(value)  # a quoted string: the loader reports that it must be a date
+
+
+def page_text(fields: dict[str, str]) -> str:
+    lines = ["+++", f"title = {_s(fields['title'].strip())}"]
+    if fields.get("nav", "").strip():
+        lines.append(f"nav = {_s(fields['nav'].strip())}")
+    if fields.get("order", "").strip():
+        order = fields["order"].strip()
+        lines.append(f"order = {order if re.fullmatch(r'-?[0-9]+', order) else _s(order)}")
+    lines.append(f"summary = {_s(fields['summary'].strip())}")
+    lines.append(f"as_of = {_date_or_text(fields['as_of'])}")
+    lines.append(f"review_by = {_date_or_text(fields['review_by'])}")
+    sources = [s.strip() for s in fields.get("sources", "").split(",") if s.strip()]
+    lines.append(f"sources = [{', '.join(_s(s) for s in sources)}]")
+    lines.append("+++")
+    body = fields.get("body", "").replace("\r\n", "\n").strip("\n")
+    return "\n".join(lines) + "\n\n" + body + "\n"
+
+
+def service_fields(cfg: Config, service_id: str) -> dict[str, str]:
+    content = load(cfg.content)
+    s = next(x for x in content.services if x.id == service_id)
+    data = tomllib.loads((cfg.content.parent / s.file).read_text(encoding="utf-8"))
+    addr = data.get("address", {})
+    phones = "\n".join(
+        " | ".join(filter(None, [p.get("number", ""), p.get("label", ""), ", ".join(p.get("languages", []))])) for p in data.get("phones", [])
+    )
+    return {
+        "name": data.get("name", ""),
+        "category": data.get("category", ""),
+        "description": data.get("description", "").strip() + "\n",
+        "phones": phones,
+        "email": data.get("email", ""),
+        "website": data.get("website", ""),
+        "street": addr.get("street", ""),
+        "city": addr.get("city", ""),
+        "state": addr.get("state", ""),
+        "postal_code": addr.get("postal_code", ""),
+        "address_label": addr.get("label", ""),
+        "hours": data.get("hours", ""),
+        "languages": ", ".join(data.get("languages", [])),
+        "verified_on": str(data.get("verified_on", "")),
+    }
+
+
+def service_text(fields: dict[str, str]) -> str:
+    f = {k: v.replace("\r\n", "\n") for k, v in fields.items()}
+    lines = [f"name = {_s(f['name'].strip())}", f"category = {_s(f['category'].strip())}"]
+    lines.append(f"description = {_s(f['description'].strip())}")
+    for key in ("email", "website", "hours"):
+        if f.get(key, "").strip():
+            lines.append(f"{key} = {_s(f[key].strip())}")
+    langs = [x.strip() for x in f.get("languages", "").split(",") if x.strip()]
+    if langs:
+        lines.append(f"languages = [{', '.join(_s(x) for x in langs)}]")
+    lines.append(f"verified_on = {_date_or_text(f.get('verified_on', ''))}")
+    for row in f.get("phones", "").splitlines():
+        parts = [p.strip() for p in row.split("|")]
+        if not parts[0]:
+            continue
+        lines += ["", "[[phones]]", f"number = {_s(parts[0])}"]
+        if len(parts) > 1 and parts[1]:
+            lines.append(f"label = {_s(parts[1])}")
+        if len(parts) > 2 and parts[2]:
+            lines.append(f"languages = [{', '.join(_s(x.strip()) for x in parts[2].split(',') if x.strip())}]")
+    if any(f.get(k, "").strip() for k in ("street", "city", "state", "postal_code")):
+        lines += ["", "[address]"]
+        for key in ("label", "street", "city", "state", "postal_code"):
+            value = f.get("address_label" if key == "label" else key, "").strip()
+            if value:
+                lines.append(f"{key} = {_s(value)}")
+    return "\n".join(lines) + "\n"
+
+
+def _field_of(text: str, line: int | None, fields: tuple[str, ...], body_field: str | None) -> str:
+    """Which form field a problem at `line` of the generated file belongs to."""
+    if line is None:
+        return "_form"
+    lines = text.splitlines()
+    if body_field and "+++" in text:
+        closing = [i for i, x in enumerate(lines) if x.strip() == "+++"]
+        if len(closing) >= 2 and line > closing[1] + 1:
+            return body_field
+    if 1 <= line <= len(lines):
+        m = re.match(r"^\s*(\w+)\s*=", lines[line - 1])
+        if m:
+            key = m.group(1)
+            if key in ("number", "label") and "[[phones]]" in "\n".join(lines[: line - 1]).split("[address]")[0]:
+                return "phones"
+            return key if key in fields else "_form"
+    return "_form"
+
+
+def save(cfg: Config, rel: str, text: str, fields: tuple[str, ...], body_field: str | None = None) -> dict[str, list[str]]:
+    """Write `text` to content/<rel> if the whole pack then loads; else return {field: [problems]}."""
+    target = cfg.content / rel
+    with tempfile.TemporaryDirectory() as tmp:
+        trial = Path(tmp) / cfg.content.name
+        shutil.copytree(cfg.content, trial)
+        (trial / rel).parent.mkdir(parents=True, exist_ok=True)
+        (trial / rel).write_text(text, encoding="utf-8")
+        try:
+            load(trial)
+        except ContentError as e:
+            errors: dict[str, list[str]] = {}
+            for p in e.problems:
+                if Path(p.file).as_posix().endswith(Path(cfg.content.name, rel).as_posix()):
+                    errors.setdefault(_field_of(text, p.line, fields, body_field), []).append(p.message)
+                else:
+                    errors.setdefault("_form", []).append(str(p))
+            return errors
+    atomic_write(target, text)
+    return {}
+
+
+def save_page(cfg: Config, content: Content, page_id: str, fields: dict[str, str]) -> dict[str, list[str]]:
+    page = content.page(page_id)
+    rel = Path(page.file).relative_to(cfg.content.name).as_posix()
+    return save(cfg, rel, page_text(fields), PAGE_FIELDS, "body")
+
+
+def save_service(cfg: Config, service_id: str, fields: dict[str, str]) -> dict[str, list[str]]:
+    return save(cfg, f"services/{service_id}.toml", service_text(fields), SERVICE_FIELDS)
+
+
+def notices_text(notices: list[dict[str, Any]]) -> str:
+    out = ["# Short, dated announcements shown at the top of every page (edited in the admin console)."]
+    for n in notices:
+        out += ["", "[[notices]]", f"id = {_s(n['id'])}", f"text = {_s(n['text'])}",
+                f"starts = {_date_or_text(str(n['starts']))}", f"expires = {_date_or_text(str(n['expires']))}"]
+    return "\n".join(out) + "\n"
+
+
+def current_notices(cfg: Config) -> list[dict[str, Any]]:
+    path = cfg.content / NOTICES_FILE
+    if not path.exists():
+        return []
+    return [dict(n) for n in tomllib.loads(path.read_text(encoding="utf-8")).get("notices", [])]
+
+
+def add_notice(cfg: Config, text: str, starts: str, expires: str) -> dict[str, list[str]]:
+    notices = current_notices(cfg)
+    base = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:30] or "notice"
+    nid, n = base, 2
+    while any(x["id"] == nid for x in notices):
+        nid, n = f"{base}-{n}", n + 1
+    notices.append({"id": nid, "text": " ".join(text.split()), "starts": starts.strip(), "expires": expires.strip()})
+    errors = save(cfg, NOTICES_FILE, notices_text(notices), ("text", "starts", "expires", "id"))
+    return errors
+
+
+def delete_notice(cfg: Config, notice_id: str) -> dict[str, list[str]]:
+    notices = [n for n in current_notices(cfg) if n["id"] != notice_id]
+    return save(cfg, NOTICES_FILE, notices_text(notices), ("text", "starts", "expires", "id"))

@@ -1,0 +1,268 @@
+"""Published releases: build the working content, check it, and switch `current` in one step.
+
+    <data>/releases/<id>/     immutable release directories (read-only once written)
+    <data>/current            the id being served; replaced by one atomic rename
+    <data>/history.jsonl      one line per publish or rollback: id, time, who, changes per language
+    <data>/audit.log          append-only: every publish, rollback, upload, edit, sign-in
+    <data>/publish.lock       held (flock) while a publish or rollback runs
+
+A publish that fails anywhere before the rename changes nothing that is served.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import errno
+import fcntl
+import json
+import os
+import shutil
+import stat
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from . import build as building
+from .config import Config
+from .errors import ContentError
+
+CRASH_HOOK = "PUENTE_TEST_CRASH_BEFORE_SWITCH"  # tests: die between build and switch, as a kill would
+
+
+class PublishError(RuntimeError):
+    """A publish or rollback that could not happen; nothing served changed."""
+
+
+def now() -> str:
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+
+
+def audit(cfg: Config, who: str, action: str, **detail: Any) -> None:
+    """Append one line to the audit log (O_APPEND: concurrent writers never interleave a line)."""
+    cfg.data.mkdir(parents=True, exist_ok=True)
+    line = json.dumps({"time": now(), "who": who, "action": action, **detail}, ensure_ascii=False) + "\n"
+    fd = os.open(cfg.data / "audit.log", os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    try:
+        os.write(fd, line.encode("utf-8"))
+    finally:
+        os.close(fd)
+
+
+def read_audit(cfg: Config) -> list[dict[str, Any]]:
+    path = cfg.data / "audit.log"
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def current_id(cfg: Config) -> str | None:
+    try:
+        value = (cfg.data / "current").read_text().strip()
+    except FileNotFoundError:
+        return None
+    return value if value and (cfg.releases / value / "release.json").is_file() else None
+
+
+def history(cfg: Config) -> list[dict[str, Any]]:
+    path = cfg.data / "history.jsonl"
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def _append_history(cfg: Config, record: dict[str, Any]) -> None:
+    fd = os.open(cfg.data / "history.jsonl", os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    try:
+        os.write(fd, (json.dumps(record, ensure_ascii=False) + "\n").encode("utf-8"))
+    finally:
+        os.close(fd)
+
+
+@contextmanager
+def publish_lock(cfg: Config) -> Iterator[None]:
+    try:
+        cfg.data.mkdir(parents=True, exist_ok=True)
+        fd = os.open(cfg.data / "publish.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    except OSError as e:
+        raise _friendly(e, cfg) from e
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise PublishError("another publish or rollback is in progress; try again in a moment") from None
+        yield
+    finally:
+        os.close(fd)
+
+
+def page_revisions(release_dir: Path) -> dict[str, dict[str, str]]:
+    """{lang: {url: revision}} from a release's service-worker config and bundles."""
+    text = (release_dir / "sw.js").read_text(encoding="utf-8")
+    config = json.loads(text.split("const CONFIG = ", 1)[1].split(";\n", 1)[0])
+    out = {}
+    for lang, bundle_url in config["languages"].items():
+        bundle = json.loads((release_dir / bundle_url.lstrip("/")).read_text(encoding="utf-8"))
+        out[lang] = dict((url, rev) for url, rev in bundle["pages"])
+    return out
+
+
+def changes(old: dict[str, dict[str, str]], new: dict[str, dict[str, str]]) -> dict[str, dict[str, list[str]]]:
+    """Per language: pages changed, added and removed between two releases."""
+    out = {}
+    for lang in sorted(set(old) | set(new)):
+        a, b = old.get(lang, {}), new.get(lang, {})
+        diff = {
+            "changed": sorted(u for u in a.keys() & b.keys() if a[u] != b[u]),
+            "added": sorted(b.keys() - a.keys()),
+            "removed": sorted(a.keys() - b.keys()),
+        }
+        if any(diff.values()):
+            out[lang] = diff
+    return out
+
+
+def summarize(diff: dict[str, dict[str, list[str]]]) -> str:
+    if not diff:
+        return "no page changed"
+    parts = []
+    for lang, d in diff.items():
+        bits = [f"{len(d[k])} {k}" for k in ("changed", "added", "removed") if d[k]]
+        parts.append(f"{lang}: {', '.join(bits)}")
+    return "; ".join(parts)
+
+
+def _freeze(root: Path) -> None:
+    """Make a published release read-only, so nothing edits it in place."""
+    for path in root.rglob("*"):
+        if path.is_file():
+            path.chmod(0o444)
+    for path in sorted((p for p in root.rglob("*") if p.is_dir()), reverse=True):
+        path.chmod(0o555)
+    root.chmod(0o555)
+
+
+def _remove(root: Path) -> None:
+    for path in [root, *root.rglob("*")]:
+        if path.is_dir():
+            path.chmod(stat.S_IRWXU)
+    shutil.rmtree(root)
+
+
+def _friendly(error: OSError, cfg: Config) -> PublishError:
+    if error.errno == errno.ENOSPC:
+        what = "the disk is full"
+    elif error.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        what = "the data directory cannot be written (permission denied or read-only)"
+    else:
+        what = error.strerror or str(error)
+    return PublishError(f"could not write the release in {cfg.data}: {what}. Nothing changed; the current release is still served.")
+
+
+def pending(cfg: Config) -> dict[str, Any]:
+    """What publishing the working content now would change, without touching what is served."""
+    site, info = building.render(cfg)
+    cur = current_id(cfg)
+    if cur is not None and info["id"] == cur:
+        return {"id": info["id"], "changes": {}, "summary": "nothing to publish: the working content is what is served"}
+    new_revs = {}
+    for lang in (lang["tag"] for lang in info["languages"]):
+        bundle_name = next(name for name in site.files if name.startswith(f"{lang}/bundle."))
+        new_revs[lang] = dict(json.loads(site.files[bundle_name])["pages"])
+    old_revs = page_revisions(cfg.releases / cur) if cur else {}
+    diff = changes(old_revs, new_revs)
+    return {"id": info["id"], "changes": diff, "summary": summarize(diff)}
+
+
+def publish(cfg: Config, who: str, keep: int = 10) -> dict[str, Any]:
+    """Check and build the working content, then make it current. Return the history record."""
+    from .cli import check_report  # one definition of "every check"
+
+    with publish_lock(cfg):
+        check_report(cfg)  # raises ContentErrors: nothing is built
+        site, info = building.render(cfg)
+        dest = cfg.releases / info["id"]
+        previous = current_id(cfg)
+        if previous == info["id"]:
+            return {"id": previous, "summary": "nothing to publish: the working content is what is served", "changes": {}}
+        try:
+            if not dest.exists():
+                building.write_release(site, dest, cfg.data / "cache" / "compressed")
+                _freeze(dest)
+        except OSError as e:
+            raise _friendly(e, cfg) from e
+        diff = changes(page_revisions(cfg.releases / previous) if previous else {}, page_revisions(dest))
+        if os.environ.get(CRASH_HOOK):
+            os._exit(17)
+        record = {"id": info["id"], "time": now(), "who": who, "action": "publish", "previous": previous, "changes": diff,
+                  "summary": summarize(diff)}
+        try:
+            building.set_current(cfg, info["id"])
+            _append_history(cfg, record)
+        except OSError as e:
+            raise _friendly(e, cfg) from e
+        audit(cfg, who, "publish", release=info["id"], previous=previous, summary=record["summary"])
+        prune(cfg, keep)
+        return record
+
+
+def rollback(cfg: Config, who: str, release_id: str | None = None) -> dict[str, Any]:
+    """Make an earlier release current: the given one, or the one before the current."""
+    with publish_lock(cfg):
+        cur = current_id(cfg)
+        if release_id is None:
+            ids = [r["id"] for r in history(cfg) if r["id"] != cur]
+            if not ids:
+                raise PublishError("there is no earlier release to roll back to")
+            release_id = ids[-1]
+        if not (cfg.releases / release_id / "release.json").is_file():
+            raise PublishError(f"no release {release_id!r} is kept; `serve.py releases` lists them")
+        diff = changes(page_revisions(cfg.releases / cur) if cur else {}, page_revisions(cfg.releases / release_id))
+        record = {"id": release_id, "time": now(), "who": who, "action": "rollback", "previous": cur, "changes": diff,
+                  "summary": summarize(diff)}
+        try:
+            building.set_current(cfg, release_id)
+            _append_history(cfg, record)
+        except OSError as e:
+            raise _friendly(e, cfg) from e
+        audit(cfg, who, "rollback", release=release_id, previous=cur)
+        return record
+
+
+def listing(cfg: Config) -> list[dict[str, Any]]:
+    """Kept releases, newest first, with when and by whom each was last made current."""
+    records = {r["id"]: r for r in history(cfg)}
+    cur = current_id(cfg)
+    out = []
+    for info_path in cfg.releases.glob("*/release.json"):
+        info = json.loads(info_path.read_text())
+        rec = records.get(info["id"], {})
+        out.append({
+            "id": info["id"],
+            "time": rec.get("time", info.get("built_at", "")),
+            "who": rec.get("who", "(built by serve)"),
+            "summary": rec.get("summary", ""),
+            "current": info["id"] == cur,
+        })
+    return sorted(out, key=lambda r: r["time"], reverse=True)
+
+
+def prune(cfg: Config, keep: int) -> None:
+    """Delete the oldest releases beyond `keep`, never the current one."""
+    cur = current_id(cfg)
+    for r in listing(cfg)[keep:]:
+        if r["id"] != cur:
+            _remove(cfg.releases / r["id"])
+
+
+def recover(cfg: Config) -> None:
+    """Clean up after a publish that died: temporary directories beside the releases."""
+    if cfg.releases.is_dir():
+        for tmp in cfg.releases.glob(".*"):
+            if tmp.is_dir():
+                _remove(tmp)
+    for tmp in cfg.data.glob(".current.*"):
+        tmp.unlink(missing_ok=True)
+
+
+__all__ = ["ContentError", "PublishError", "audit", "current_id", "history", "listing", "pending", "publish", "rollback"]

@@ -1,0 +1,197 @@
+"""Publishing: check, build, switch atomically; list, roll back; refuse safely under faults."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import polib
+import pytest
+
+from backend import releases
+from backend.config import Config
+
+from .conftest import ROOT, Server, TODAY, make_config, start_puente
+
+
+@pytest.fixture
+def workspace(tmp_path: Path) -> Config:
+    """A writable copy of the content and catalogs, and an empty data directory."""
+    shutil.copytree(ROOT / "content", tmp_path / "content")
+    shutil.copytree(ROOT / "locales", tmp_path / "locales")
+    return make_config(tmp_path, content=tmp_path / "content", locales=tmp_path / "locales")
+
+
+def cli(cfg: Config, *args: str, env: dict[str, str] | None = None, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    cmd = [sys.executable, str(ROOT / "serve.py"), *args, "--content", str(cfg.content), "--locales", str(cfg.locales), "--data", str(cfg.data)]
+    environment = {**os.environ, "PUENTE_TODAY": TODAY.isoformat(), **(env or {})}
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=180, env=environment, input=stdin)
+
+
+def change_spanish(cfg: Config, msgid_part: str, new_text: str) -> None:
+    path = cfg.locales / "es" / "LC_MESSAGES" / "messages.po"
+    po = polib.pofile(str(path), wrapwidth=0)
+    entry = next(e for e in po if msgid_part in e.msgid and e.msgctxt.startswith("page:"))
+    entry.msgstr = new_text
+    po.save()
+
+
+def test_publish_list_and_roll_back(workspace: Config) -> None:
+    cfg = workspace
+    first = cli(cfg, "publish", "--as", "ana")
+    assert first.returncode == 0, first.stderr
+    one = releases.current_id(cfg)
+    assert one and (cfg.releases / one / "index.html").is_file()
+
+    change_spanish(cfg, "No Hartford resident will be detained", "Ningún residente de Hartford será detenido por la HPD solo por su estatus migratorio. (corregido)")
+    second = cli(cfg, "publish", "--as", "luis")
+    assert second.returncode == 0, second.stderr
+    two = releases.current_id(cfg)
+    assert two != one
+    diff = releases.history(cfg)[-1]["changes"]
+    assert list(diff) == ["es"], diff  # only the language that changed
+    assert "/es/rights/hartford/" in diff["es"]["changed"]
+    assert all(not u.endswith("/") or u == "/es/rights/hartford/" or "/search/" in u for u in diff["es"]["changed"]), diff
+
+    listing = cli(cfg, "releases").stdout.splitlines()
+    assert listing[0].startswith(f"* {two}") and "luis" in listing[0] and "es: " in listing[0]
+    assert any(line.startswith(f"  {one}") and "ana" in line for line in listing)
+
+    back = cli(cfg, "rollback", "--as", "ana")
+    assert back.returncode == 0, back.stderr
+    assert releases.current_id(cfg) == one
+    assert cli(cfg, "rollback", two).returncode == 0
+    assert releases.current_id(cfg) == two
+
+    actions = [(a["who"], a["action"]) for a in releases.read_audit(cfg)]
+    assert actions == [("ana", "publish"), ("luis", "publish"), ("ana", "rollback"), (actions[3][0], "rollback")]
+
+
+def test_published_releases_are_read_only(workspace: Config) -> None:
+    assert cli(workspace, "publish").returncode == 0
+    release = workspace.releases / releases.current_id(workspace)
+    page = release / "es" / "index.html"
+    assert not os.access(page, os.W_OK) or os.geteuid() == 0
+    assert (page.stat().st_mode & 0o222) == 0 and (release.stat().st_mode & 0o222) == 0
+
+
+def test_publish_refuses_content_that_fails_a_check(workspace: Config) -> None:
+    assert cli(workspace, "publish").returncode == 0
+    before = releases.current_id(workspace)
+    path = workspace.locales / "es" / "LC_MESSAGES" / "messages.po"
+    path.write_text(path.read_text().replace('msgstr "Salida rápida"', 'msgstr "<b>Salida</b>"'))
+    proc = cli(workspace, "publish")
+    assert proc.returncode == 1
+    assert "messages.po:" in proc.stderr and "raw HTML" in proc.stderr and "Traceback" not in proc.stderr
+    assert releases.current_id(workspace) == before
+    assert len(list(workspace.releases.iterdir())) == 1
+
+
+def test_two_publishes_at_once_one_wins(workspace: Config) -> None:
+    with releases.publish_lock(workspace):  # a publish in progress holds the lock
+        proc = cli(workspace, "publish")
+    assert proc.returncode == 1 and "another publish or rollback is in progress" in proc.stderr
+    assert releases.current_id(workspace) is None
+    procs = [subprocess.Popen(
+        [sys.executable, str(ROOT / "serve.py"), "publish", "--content", str(workspace.content), "--locales", str(workspace.locales),
+         "--data", str(workspace.data)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env={**os.environ, "PUENTE_TODAY": TODAY.isoformat()}) for _ in range(2)]
+    results = [p.communicate(timeout=180) + (p.returncode,) for p in procs]
+    codes = sorted(r[2] for r in results)
+    assert codes in ([0, 0], [0, 1]), results  # both in turn, or one refused with a clear error
+    for out, err, code in results:
+        if code:
+            assert "another publish or rollback is in progress" in err
+    current = releases.current_id(workspace)
+    assert current and json.loads((workspace.releases / current / "release.json").read_text())["id"] == current
+
+
+def test_killed_between_build_and_switch_leaves_the_previous_release(workspace: Config) -> None:
+    assert cli(workspace, "publish").returncode == 0
+    before = releases.current_id(workspace)
+    change_spanish(workspace, "No Hartford resident will be detained", "Texto nuevo de prueba.")
+    proc = cli(workspace, "publish", env={releases.CRASH_HOOK: "1"})
+    assert proc.returncode == 17
+    assert releases.current_id(workspace) == before
+    assert len(releases.history(workspace)) == 1
+    again = cli(workspace, "publish")  # the next run is clean
+    assert again.returncode == 0, again.stderr
+    assert releases.current_id(workspace) != before
+
+
+@contextlib.contextmanager
+def tiny_filesystem(path: Path, size: str) -> Iterator[Path]:
+    path.mkdir(parents=True, exist_ok=True)
+    subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(path)], check=True)
+    try:
+        yield path
+    finally:
+        subprocess.run(["umount", "-l", str(path)], check=False)
+
+
+def test_disk_full_during_publish_changes_nothing(workspace: Config, tmp_path: Path) -> None:
+    with tiny_filesystem(tmp_path / "small", "400k") as small:
+        cfg = workspace.with_(data=small / "var")
+        proc = cli(cfg, "publish")
+        assert proc.returncode == 1
+        assert "the disk is full" in proc.stderr and "Nothing changed" in proc.stderr and "Traceback" not in proc.stderr
+        assert releases.current_id(cfg) is None
+        assert not [p for p in (cfg.releases).glob("*") if not p.name.startswith(".")]
+
+
+def test_read_only_data_directory_during_publish_changes_nothing(workspace: Config, tmp_path: Path) -> None:
+    with tiny_filesystem(tmp_path / "ro", "50m") as ro:
+        cfg = workspace.with_(data=ro / "var")
+        assert cli(cfg, "publish").returncode == 0
+        before = releases.current_id(cfg)
+        change_spanish(cfg, "No Hartford resident will be detained", "Otro texto.")
+        subprocess.run(["mount", "-o", "remount,ro", str(ro)], check=True)
+        proc = cli(cfg, "publish")
+        assert proc.returncode == 1
+        assert "cannot be written" in proc.stderr and "Traceback" not in proc.stderr
+        assert releases.current_id(cfg) == before
+
+
+def test_running_server_switches_on_publish_and_rollback(workspace: Config, tmp_path: Path) -> None:
+    assert cli(workspace, "publish").returncode == 0
+    one = releases.current_id(workspace)
+    server = start_puente(tmp_path, "--content", str(workspace.content), "--locales", str(workspace.locales))
+    try:
+        def served() -> str:
+            with urllib.request.urlopen(server.url + "/api/release") as r:
+                return json.load(r)["release"]
+        assert served() == one
+        change_spanish(workspace, "No Hartford resident will be detained", "Texto corregido.")
+        assert cli(workspace, "publish").returncode == 0
+        two = releases.current_id(workspace)
+        _eventually(lambda: served() == two)
+        with urllib.request.urlopen(server.url + "/es/rights/hartford/") as r:
+            assert "Texto corregido." in r.read().decode()
+        assert cli(workspace, "rollback").returncode == 0
+        _eventually(lambda: served() == one)
+    finally:
+        server.stop()
+
+
+def _eventually(check, timeout: float = 5.0) -> None:  # type: ignore[no-untyped-def]
+    import time
+
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < deadline, "the server did not switch releases"
+        time.sleep(0.1)
+
+
+def test_old_releases_are_pruned_beyond_keep(workspace: Config) -> None:
+    for n in range(3):
+        change_spanish(workspace, "No Hartford resident will be detained", f"Versión {n}.")
+        assert cli(workspace, "publish", "--keep", "2").returncode == 0
+    kept = [p.name for p in workspace.releases.iterdir() if not p.name.startswith(".")]
+    assert len(kept) == 2 and releases.current_id(workspace) in kept
