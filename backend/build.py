@@ -520,6 +520,7 @@ def render(cfg: Config) -> tuple[_Site, dict[str, Any]]:
     site.add(hsds.RELEASE_FILE, hsds.dumps(content))  # served by /api/hsds/organizations.json (app.py), never precached
     site.add("share/index.html", share.liaison_page(renderer))
     site.add(HEADERS_FILE, static_headers())  # for static hosts; in no bundle, never served by the app
+    site.add("favicon.ico", (cfg.pwa / "static" / "icons" / "icon-192.png").read_bytes())  # for what has no <link rel=icon>: the admin, JSON, vCards
 
     release_id = digest(b"".join(k.encode() + b"\0" + v + b"\0" for k, v in sorted(site.files.items())))
     shell = [["/", chooser_rev]] + [[url, url] for name, url in sorted(assets.items()) if not name.startswith("icons/") or "192" in name]
@@ -527,7 +528,7 @@ def render(cfg: Config) -> tuple[_Site, dict[str, Any]]:
     template = (cfg.service_worker / "sw.js").read_text(encoding="utf-8")
     if CONFIG_MARK not in template:
         raise RuntimeError(f"{cfg.service_worker / 'sw.js'} lost its config line: {CONFIG_MARK}")
-    site.add("sw.js", template.replace(CONFIG_MARK, json.dumps(sw_config, separators=(",", ":"))))
+    site.add("sw.js", without_comment_lines(template.replace(CONFIG_MARK, json.dumps(sw_config, separators=(",", ":")))))
     info = {
         "id": release_id,
         "source": source_hash(cfg),
@@ -540,6 +541,27 @@ def render(cfg: Config) -> tuple[_Site, dict[str, Any]]:
     }
     site.add("release.json", json.dumps(info, indent=1) + "\n")
     return site, info
+
+
+def without_comment_lines(js: str) -> str:
+    """Given a script, return it without its comment-only lines; unchanged if a comment shares a line with code.
+
+    Every installed phone downloads the worker again with each release (the update check), so its
+    comments, which are for the people reading service_worker/sw.js, are not shipped.
+    """
+    out, in_block = [], False
+    for line in js.splitlines(keepends=True):
+        text = line.strip()
+        if in_block or (text.startswith("/*") and not text.startswith("/*__")):
+            if in_block and "*/" in text and not text.endswith("*/"):
+                return js
+            if not in_block and "*/" in text and not text.endswith("*/"):
+                return js
+            in_block = not text.endswith("*/")
+            continue
+        if not text.startswith("//"):
+            out.append(line)
+    return js if in_block else "".join(out)
 
 
 def write_release(site: _Site, dest: Path, cache: Path | None = None) -> None:

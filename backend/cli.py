@@ -19,11 +19,13 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import getpass
+import inspect
 import json
 import os
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 from . import build as building
 from . import releases
@@ -333,10 +335,31 @@ def cmd_serve(cfg: Config, workers: int = 1) -> int:
     options = {"host": cfg.host, "port": cfg.port, "access_log": cfg.access_log, "log_level": "info", "server_header": False}
     if workers > 1:  # each worker process builds its app from the environment (backend.app.app_from_env)
         os.environ.update(config_environment(cfg))
-        uvicorn.run("backend.app:app_from_env", factory=True, workers=workers, **options)  # type: ignore[arg-type]
+        _run_workers("backend.app:app_from_env", workers, options)
         return 0
     uvicorn.run(create_server_app(cfg), **options)  # type: ignore[arg-type]
     return 0
+
+
+def _run_workers(app: str, workers: int, options: dict[str, Any]) -> None:
+    """uvicorn.run(app, factory=True, workers=N), with Nagle's algorithm off on every connection.
+
+    uvicorn binds the shared socket without naming TCP as its protocol, so asyncio leaves Nagle on
+    for the connections it accepts: each response's body then waited for the client to acknowledge
+    its headers, 40 ms of delayed ACK per request (1,400 requests/s instead of 7,000 on two cores).
+    Linux gives each accepted connection the listening socket's TCP_NODELAY.
+    """
+    import socket
+
+    import uvicorn
+    from uvicorn.supervisors import Multiprocess
+
+    config = uvicorn.Config(app, factory=True, workers=workers, **options)
+    sock = config.bind_socket()
+    if sock.family in (socket.AF_INET, socket.AF_INET6):
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    extra = {"target": uvicorn.Server(config).run} if "target" in inspect.signature(Multiprocess).parameters else {}
+    Multiprocess(config, sockets=[sock], **extra).run()
 
 
 def config_environment(cfg: Config) -> dict[str, str]:

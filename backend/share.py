@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import functools
 import io
 import re
 import socket
@@ -41,6 +42,7 @@ if TYPE_CHECKING:
     from .build import LanguageRenderer, Renderer
 
 PLAN_FILE = "share.toml"
+_SCAN = "Scan the code with your phone's camera, or type this address into the browser:"  # extracted from share.html
 _WILDCARD_HOSTS = {"", "0.0.0.0", "::", "[::]"}
 
 
@@ -92,8 +94,14 @@ def short_form(url: str) -> str:
     return url.removeprefix("https://").rstrip("/")
 
 
+@functools.lru_cache(maxsize=4096)
 def qr_svg(url: str, label: str) -> Markup:
-    """Given a link, return its QR code as inline SVG markup: presentation attributes only, no style."""
+    """Given a link, return its QR code as inline SVG markup: presentation attributes only, no style.
+
+    Choosing the best mask makes encoding the slowest step of a build; the result depends only on
+    the arguments, so it is remembered (a language's code appears on three pages; rebuilds in one
+    process, such as publishing from the admin, reuse every code whose address did not change).
+    """
     code = segno.make(url, error="m", micro=False)
     out = io.BytesIO()
     code.save(
@@ -123,6 +131,11 @@ class Link:
     title: str = ""  # what navigator.share sends as the title
     heading: str = ""  # the share panel's heading, if it has one
 
+    @property
+    def short_html(self) -> Markup:
+        """The short form with line-break opportunities after each slash, for narrow screens."""
+        return Markup("/<wbr>").join(self.short.split("/"))
+
 
 def link(lr: LanguageRenderer, path: str, *, title: str, heading: str = "") -> Link:
     """Given a path below /{lang}/ ("" for the home page), return its Link."""
@@ -145,6 +158,8 @@ def service_link(lr: LanguageRenderer, service: Service) -> Link:
 
 @dataclass(frozen=True)
 class Plan:
+    """What the flyer and the wallet card print, as content/share.toml names it."""
+
     contacts: tuple[Service, ...]  # whose phone numbers are printed
     contacts_category: str
     card: tuple[tuple[Page, Block], ...]  # the statements, as the page units they are
@@ -174,13 +189,17 @@ def load_plan(content: Content) -> Plan | None:
             problems.add(f"unknown field {key!r} (allowed: card, contacts)", rel, line_of(key))
     category = data.get("contacts", "")
     known = {c.id for c in content.categories}
-    if category not in known:
+    if not isinstance(category, str) or category not in known:
         problems.add(
             f"'contacts' must be a category of content/site.toml ({', '.join(sorted(known))}), not {category!r}", rel, line_of("contacts")
         )
     card: list[tuple[Page, Block]] = []
     pages = {p.id: p for p in content.pages}
-    for n, item in enumerate(data.get("card", [])):
+    items = data.get("card", [])
+    for n, item in enumerate(items if isinstance(items, list) else [items]):
+        if not isinstance(item, dict):
+            problems.add("each statement is a [[card]] table with 'page' and 'text'", rel, line_of("card"))
+            continue
         page_id, wanted = item.get("page"), item.get("text")
         page = pages.get(str(page_id))
         if page is None:
@@ -189,13 +208,17 @@ def load_plan(content: Content) -> Plan | None:
         if not isinstance(wanted, str):
             problems.add("each [[card]] needs a 'text': a paragraph or list item of its page, word for word", rel, line_of("page", n))
             continue
-        block = _find_statement(page, " ".join(wanted.split()), exclude=[b for _, b in card])
+        try:
+            block = _find_statement(page, " ".join(wanted.split()), exclude=[b for _, b in card])
+        except ContentError as e:
+            problems.add(f"'text': {e.problem.message}", rel, line_of("text", n))
+            continue
         if block is None:
             problems.add(f"this statement is no longer a paragraph or list item of {page.file}: {wanted[:60]!r}", rel, line_of("text", n))
             continue
         card.append((page, block))
     problems.raise_if_any()
-    return Plan(tuple(content.services_in(category)), category, tuple(card))
+    return Plan(tuple(content.services_in(str(category))), str(category), tuple(card))
 
 
 def _find_statement(page: Page, wanted: str, exclude: list[Block], cutoff: float = 0.8) -> Block | None:
@@ -262,7 +285,7 @@ def _flyer_texts(lr: LanguageRenderer, plan: Plan | None) -> dict[str, Any]:
     return {
         "brand": f"{lr.plain('site', site.name)} · {lr.plain('site', site.district)}",
         "tagline": lr.plain("site", site.tagline),
-        # Translators: on the printed flyer, beside the QR code
+        # Translators: beside the QR code on the printed flyer, the share page and the liaison's screen
         "scan": t.gettext("Scan the code with your phone's camera, or type this address into the browser:"),
         # Translators: on the printed flyer, under the address
         "promise": t.gettext("Free. No account, no tracking. After the first visit it works without a connection."),
@@ -415,7 +438,7 @@ def liaison_page(renderer: Renderer) -> str:
             {
                 "lang": lang,
                 "share": link(lr, "", title=f"{site_name} · {lang.native_name}"),
-                "scan": lr.t.gettext("Scan the code with your phone's camera, or type this address into the browser:"),
+                "scan": lr.t.unit("ui", _SCAN),  # (text, "en" where it is not translated yet)
                 "names": f"{lang.native_name} {lang.english_name} {lang.tag}".lower(),
             }
         )
@@ -425,7 +448,6 @@ def liaison_page(renderer: Renderer) -> str:
         description=renderer.content.site.tagline,
         entries=entries,
         notice=_notice(renderer.language(source_language())),
-        base=base_url(renderer.cfg),
         has_card=bool(plan and plan.card),
         exit_url=renderer.cfg.exit_url,
     )

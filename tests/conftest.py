@@ -96,8 +96,8 @@ class Server:
         return self.log.read_text(errors="replace")
 
 
-def start_puente(tmp: Path, *extra: str, env: dict[str, str] | None = None) -> Server:
-    port = free_port()
+def start_puente(tmp: Path, *extra: str, env: dict[str, str] | None = None, port: int | None = None) -> Server:
+    port = port or free_port()
     log = tmp / f"serve-{port}.log"
     cmd = [sys.executable, str(ROOT / "serve.py"), "--port", str(port), "--data", str(tmp / "var"), *extra]
     environment = {**os.environ, "PUENTE_TODAY": TODAY.isoformat(), **(env or {})}

@@ -144,6 +144,8 @@ def test_api_serves_the_current_releases_directory(release_dir: Path, exported: 
     assert r.status_code == 200
     assert r.headers["content-type"] == "application/json"
     assert r.headers["cache-control"] == "no-cache"
+    assert r.headers["access-control-allow-origin"] == "*", "open data: a 211 system's web page may read it"
+    assert "set-cookie" not in r.headers
     assert r.json() == exported
     for org in r.json()["contents"]:
         assert schema_errors(org) == []

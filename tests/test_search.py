@@ -69,6 +69,23 @@ def test_each_language_has_a_small_index_of_every_page_and_service(release_dir: 
     assert any(u.startswith("/static/search.") for u, _ in config["shell"])
 
 
+@pytest.mark.parametrize("tag", [lang.tag for lang in discover(ROOT / "locales")])
+def test_a_whole_language_offline_stays_under_150_kb(release_dir: Path, tag: str) -> None:
+    """DESIGN.md's budget, with the directory's pages, contact cards and search index in it."""
+    sw = (release_dir / "sw.js").read_text()
+    config = json.loads(sw.split("const CONFIG = ", 1)[1].split(";\n", 1)[0])
+    bundle = config["languages"][tag]
+    urls = [bundle] + [u for u, _ in config["shell"]] + [u for u, _ in json.loads((release_dir / bundle.lstrip("/")).read_text())["pages"]]
+    total = 0
+    for url in urls:
+        path = release_dir / url.lstrip("/")
+        if url.endswith("/"):
+            path = path / "index.html"
+        br = Path(str(path) + ".br")
+        total += (br if br.is_file() else path).stat().st_size
+    assert total < 150_000, f"{tag}: {total} bytes over the wire"
+
+
 def test_without_javascript_the_search_page_offers_the_directory_and_legal_phones(release_dir: Path) -> None:
     html = (release_dir / "es" / "search" / "index.html").read_text()
     help_section = re.search(r'<section id="search-help".*?</section>', html, re.DOTALL)

@@ -20,6 +20,7 @@ import pytest
 import zxingcpp
 from PIL import Image
 
+import backend.build as building
 from backend import cli, share
 from backend.build import build
 from backend.config import Config
@@ -97,21 +98,35 @@ def test_without_public_url_links_point_at_the_servers_own_address(config: Confi
     assert share.unconfigured_warning(config.with_(public_url=PUBLIC)) is None
 
 
-def test_build_without_public_url_warns_loudly(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_build_without_public_url_warns_loudly_and_with_one_does_not(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    built: list[Config] = []
+
+    def fake_build(cfg: Config, out: Path) -> dict[str, object]:
+        built.append(cfg)
+        return {"id": "0" * 12, "pages": 0, "languages": []}
+
+    monkeypatch.setattr(building, "build", fake_build)
     monkeypatch.delenv("PUENTE_PUBLIC_URL", raising=False)
     monkeypatch.setenv("PUENTE_PORT", "8123")
-    monkeypatch.setenv("PUENTE_TODAY", "2026-11-28")
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        status = cli.main(["build", "--out", str(tmp_path / "site"), "--data", str(tmp_path / "var")])
-    assert status == 0
-    assert "WARNING: no public URL is configured" in err.getvalue() and "--public-url" in err.getvalue()
-    assert "http://127.0.0.1:8123/" in err.getvalue()
-    page = html(tmp_path / "site", "es/share")
-    assert 'data-url="http://127.0.0.1:8123/es/"' in page
-    assert 'id="share-notice"' in page and "http://127.0.0.1:8123" in page.split('id="share-notice"')[1].split("</div>")[0]
-    info = json.loads((tmp_path / "site" / "release.json").read_text())
-    assert info["public_url"] == "http://127.0.0.1:8123" and info["public_url_configured"] is False
+    for extra, warned in (([], True), (["--public-url", PUBLIC], False)):
+        err = io.StringIO()
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(err):
+            assert cli.main(["build", "--out", str(tmp_path / "site"), *extra]) == 0
+        assert ("WARNING: no public URL is configured" in err.getvalue()) is warned, err.getvalue()
+        if warned:
+            assert "--public-url" in err.getvalue() and "http://127.0.0.1:8123/" in err.getvalue()
+    assert [cfg.public_url for cfg in built] == ["", PUBLIC]
+
+
+def test_built_without_public_url_links_point_at_the_server_and_the_share_pages_say_so(release_dir: Path) -> None:
+    for path in ("es/share", "es/share/print", "es/share/card", "share"):
+        page = html(release_dir, path)
+        notice = page.split('id="share-notice"', 1)[1].split("</div>", 1)[0]
+        assert "http://127.0.0.1:8000" in notice and "administrator" in notice, path
+    assert 'data-url="http://127.0.0.1:8000/es/"' in html(release_dir, "es/share")
+    assert 'data-url="http://127.0.0.1:8000/es/services/ciri/"' in html(release_dir, "es/services/ciri")
+    info = json.loads((release_dir / "release.json").read_text())
+    assert info["public_url"] == "http://127.0.0.1:8000" and info["public_url_configured"] is False
 
 
 def test_serve_without_public_url_warns_loudly(live_server: Server) -> None:
@@ -366,7 +381,8 @@ def test_flyer_prints_on_one_page_with_the_address_and_a_code_that_decodes(
 ) -> None:
     page = print_page
     page.goto(f"{public_site.url}/{tag}/share/print/")  # type: ignore[attr-defined]
-    page.wait_for_function("document.fonts.status === 'loaded' && document.querySelector('.sheet').dataset.fitted")  # type: ignore[attr-defined]
+    page.wait_for_selector(".sheet[data-fitted]", state="attached")  # type: ignore[attr-defined]
+    page.evaluate("document.fonts.ready.then(() => new Promise(requestAnimationFrame))")  # type: ignore[attr-defined]
     assert float(page.get_attribute(".sheet", "data-fitted")) >= 8  # type: ignore[attr-defined]
     letter = print_to_pdf(page, tmp_path, tag, "Letter")
     assert pdf_info(letter)["Pages"].strip() == "1"
@@ -374,7 +390,7 @@ def test_flyer_prints_on_one_page_with_the_address_and_a_code_that_decodes(
     assert f"puente.example.org/{tag}" in text
     for number in LEGAL_PHONES:
         assert number in text, number
-    subprocess.run(["pdftoppm", "-r", "150", "-gray", "-png", "-singlefile", str(letter), str(tmp_path / "flyer")], check=True)
+    subprocess.run(["pdftoppm", "-r", "100", "-gray", "-png", "-singlefile", str(letter), str(tmp_path / "flyer")], check=True)
     assert decode(Image.open(tmp_path / "flyer.png")) == [f"{PUBLIC}/{tag}/"]
     assert pdf_info(print_to_pdf(page, tmp_path, tag, "A4"))["Pages"].strip() == "1"
 
@@ -386,7 +402,8 @@ def test_wallet_cards_are_card_sized_fit_and_print_several_on_one_page(
 ) -> None:
     page = print_page
     page.goto(f"{public_site.url}/{tag}/share/card/")  # type: ignore[attr-defined]
-    page.wait_for_function("document.fonts.status === 'loaded' && document.querySelector('.card-face').dataset.fitted")  # type: ignore[attr-defined]
+    page.wait_for_selector(".card-face[data-fitted]", state="attached")  # type: ignore[attr-defined]
+    page.evaluate("document.fonts.ready.then(() => new Promise(requestAnimationFrame))")  # type: ignore[attr-defined]
     page.emulate_media(media="print")  # type: ignore[attr-defined]
     faces = page.eval_on_selector_all(  # type: ignore[attr-defined]
         ".card-face",
@@ -427,7 +444,7 @@ def test_share_page_works_offline_with_the_server_stopped(tmp_path: Path, browse
         assert decode(Image.open(io.BytesIO(qr.screenshot()))) == [home]
         assert page.locator(".share-address").inner_text() == home.removesuffix("/")
         page.locator("[data-action=copy]").click()
-        page.wait_for_function("document.querySelector('.share-status').textContent !== ''")
+        page.wait_for_selector(".share-status:not(:empty)")  # (wait_for_function would need eval, which the CSP forbids)
         assert page.evaluate("navigator.clipboard.readText()") == home
         page.locator("[data-action=share]").click()
         assert page.evaluate("window.__shared") == {"title": "Puente · Español", "url": home}

@@ -104,6 +104,8 @@
   });
   navigator.serviceWorker.register("/sw.js", { scope: "/", updateViaCache: "none" }).then((reg) => {
     if (reg.waiting && navigator.serviceWorker.controller) offerUpdate(reg.waiting);
+    // Each time the app opens with a connection, look for a newer release (a failed download is retried here too).
+    if (navigator.serviceWorker.controller && navigator.onLine) reg.update().catch(() => {});
     reg.addEventListener("updatefound", () => {
       const worker = reg.installing;
       worker.addEventListener("statechange", () => {

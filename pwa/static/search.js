@@ -13,7 +13,7 @@
   const status = document.getElementById("search-status");
   const help = document.getElementById("search-help");
   const lang = document.body.dataset.lang;
-  help.hidden = true;
+  // The help below stays until results take its place: hiding it on load would move the page under the reader.
 
   const FOLD = { "đ": "d", "ł": "l", "ı": "i", "ø": "o", "ß": "ss", "æ": "ae", "œ": "oe", "ى": "ی", "ي": "ی", "ك": "ک", "ة": "ه", "ـ": "" };
   const MARK = /\p{M}/u;
@@ -153,7 +153,7 @@
   function show(query, results) {
     list.textContent = "";
     status.textContent = query ? (results.length ? status.dataset.results : status.dataset.none).replace("{q}", query) : "";
-    help.hidden = !query || results.length > 0;
+    help.hidden = results.length > 0;
     for (const result of results.slice(0, 30)) {
       const { doc, marks } = result;
       const item = document.createElement("li");

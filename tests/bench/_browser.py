@@ -84,12 +84,15 @@ def first_visit(b: Browser, proxy: CountingProxy, lang: str) -> dict[str, Any]:
         rows = b.meter.since(mark, cid, origin)
         fcp = b.meter.lifecycle(cid, "firstContentfulPaint")
         page_rows = [r for r in rows if r.target == "page"]
-        painted = [r for r in page_rows if fcp is not None and r.finished <= fcp]
+        needed = [r for r in page_rows if r.kind == "Document" or r.blocking in {"Blocking", "InBodyParserBlocking"}]
+        before_paint = [r for r in page_rows if fcp is not None and r.finished <= fcp]
         worker = [r for r in rows if r.target == "service_worker"]
         return {
             "lang": lang,
-            "first_paint_bytes": wire(painted) if fcp is not None else None,
-            "first_paint_requests": [r.url[len(origin):] for r in painted],
+            "first_paint_bytes": wire(needed),  # the document and what blocks rendering: what painting needs
+            "first_paint_requests": [r.url[len(origin):] for r in needed],
+            "before_paint_bytes": wire(before_paint) if fcp is not None else None,  # what had arrived by first contentful paint
+            "before_paint_requests": [r.url[len(origin):] for r in before_paint],
             "page_bytes": wire(page_rows),
             "worker_bytes": wire(worker),
             "offline_bytes": wire(rows),

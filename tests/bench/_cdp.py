@@ -37,9 +37,11 @@ class Request:
     bytes: int = 0
     from_cache: bool = False
     from_worker: bool = False
+    kind: str = ""  # Document, Stylesheet, Script, ...
+    blocking: str = ""  # Chromium's renderBlockingBehavior: Blocking, NonBlocking, ...
 
     def row(self) -> dict[str, Any]:
-        return {k: getattr(self, k) for k in ("url", "target", "status", "encoding", "bytes", "from_cache", "from_worker")}
+        return {k: getattr(self, k) for k in ("url", "target", "kind", "blocking", "status", "encoding", "bytes", "from_cache", "from_worker")}
 
 
 @dataclass
@@ -154,7 +156,10 @@ class Meter:
         if method == "Network.requestWillBeSent":
             with self._lock:
                 if key not in self._pending:
-                    self._pending[key] = Request(p["request"]["url"], session.type, session.context, 0, started=p["timestamp"])
+                    self._pending[key] = Request(
+                        p["request"]["url"], session.type, session.context, 0, started=p["timestamp"],
+                        kind=p.get("type", ""), blocking=p.get("renderBlockingBehavior", ""),
+                    )
         elif method == "Network.responseReceived":
             with self._lock:
                 r = self._pending.get(key)

@@ -58,18 +58,18 @@ def ensure_tools(need_lighthouse: bool, need_load: bool) -> list[str]:
 
 
 def _importable(module: str) -> bool:
-    return subprocess.run([sys.executable, "-c", f"import {module}"], capture_output=True).returncode == 0
+    return subprocess.run([sys.executable, "-c", f"import {module}"], capture_output=True, check=False).returncode == 0
 
 
 def versions() -> dict[str, str]:
     def out(*cmd: str) -> str:
         try:
-            r = subprocess.run(cmd, capture_output=True, text=True, timeout=30)
+            r = subprocess.run(cmd, capture_output=True, text=True, timeout=30, check=False)
         except (OSError, subprocess.TimeoutExpired):
             return "missing"
         return (r.stdout + r.stderr).strip().splitlines()[0] if (r.stdout + r.stderr).strip() else "?"
 
-    import playwright  # noqa: PLC0415
+    import playwright
 
     return {
         "python": sys.version.split()[0],
@@ -84,8 +84,8 @@ def versions() -> dict[str, str]:
 
 def machine() -> dict[str, Any]:
     cpuinfo = Path("/proc/cpuinfo").read_text()
-    model = re.search(r"^model name\s*:\s*(.+)$", cpuinfo, re.M)
-    mem = re.search(r"^MemTotal:\s*(\d+) kB", Path("/proc/meminfo").read_text(), re.M)
+    model = re.search(r"^model name\s*:\s*(.+)$", cpuinfo, re.MULTILINE)
+    mem = re.search(r"^MemTotal:\s*(\d+) kB", Path("/proc/meminfo").read_text(), re.MULTILINE)
     return {
         "cpu": model.group(1).strip() if model else "?",
         "cores": os.cpu_count(),
@@ -98,8 +98,8 @@ def machine() -> dict[str, Any]:
 def git_state() -> dict[str, Any]:
     """The commit measured and whether the work tree differed from it (read-only git commands)."""
     try:
-        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, timeout=10).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain"], cwd=ROOT, capture_output=True, text=True, timeout=30).stdout
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, timeout=10, check=False).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain"], cwd=ROOT, capture_output=True, text=True, timeout=30, check=False).stdout
     except (OSError, subprocess.TimeoutExpired):
         return {}
     return {"commit": head, "uncommitted_files": len(dirty.splitlines())}
@@ -167,12 +167,12 @@ def start_puente(work: Path, port: int, data: Path, *extra: str, workers: int = 
 
 
 def serve_supports_workers() -> bool:
-    r = subprocess.run(serve_py("serve", "--help"), cwd=ROOT, capture_output=True, text=True, timeout=60)
+    r = subprocess.run(serve_py("serve", "--help"), cwd=ROOT, capture_output=True, text=True, timeout=60, check=False)
     return "--workers" in r.stdout
 
 
 def publish_available() -> bool:
-    r = subprocess.run(serve_py("publish", "--help"), cwd=ROOT, capture_output=True, text=True, timeout=60)
+    r = subprocess.run(serve_py("publish", "--help"), cwd=ROOT, capture_output=True, text=True, timeout=60, check=False)
     return r.returncode == 0
 
 
@@ -250,7 +250,7 @@ def start_nginx(work: Path, root: Path, port: int, headers: list[tuple[str, str]
 # -- load ----------------------------------------------------------------------
 
 _WRK_RATE = re.compile(r"Requests/sec:\s*([\d.]+)")
-_WRK_PCT = re.compile(r"^\s*(50|75|90|99)%\s+([\d.]+)(us|ms|s)\s*$", re.M)
+_WRK_PCT = re.compile(r"^\s*(50|75|90|99)%\s+([\d.]+)(us|ms|s)\s*$", re.MULTILINE)
 _WRK_SOCKET = re.compile(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)")
 _WRK_NON2XX = re.compile(r"Non-2xx or 3xx responses: (\d+)")
 _WRK_TOTAL = re.compile(r"(\d+) requests in ([\d.]+)(\w+), ([\d.]+)(\w+) read")
@@ -260,7 +260,7 @@ def wrk(url: str, connections: int, seconds: int, threads: int = 2) -> dict[str,
     """wrk against one URL on loopback, as a phone asks (Accept-Encoding: br, gzip); its figures."""
     cmd = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "10s",
            "-H", "Accept-Encoding: br, gzip", url]
-    r = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 60)
+    r = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 60, check=False)
     text = r.stdout + r.stderr
     scale = {"us": 0.001, "ms": 1.0, "s": 1000.0}
     pct = {int(p): float(v) * scale[u] for p, v, u in _WRK_PCT.findall(text)}

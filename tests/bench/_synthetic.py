@@ -16,14 +16,9 @@ import shutil
 from pathlib import Path
 
 # Further languages, common home languages in US school districts first; each a CLDR locale.
-EXTRA_TAGS = """
-am bn de fr hi ko ru so fil ne my ti ur tr ro it ja km lo th ta te ml gu pa mr kn or as si
-he yi el hy ka az kk ky uz tg tk mn ckb sd ug dz bo ig yo ha zu xh sn rw rn lg om
-wo ff ln kab mg ny st tn ts ve nso ss cy ga gd is fo sq mk bg sr hr sl sk cs hu lt lv et fi
-sv da nb nn nl lb af id ms jv su ceb haw mi to gl eu ca oc co br be
-""".split()
+EXTRA_TAGS = ["am", "bn", "de", "fr", "hi", "ko", "ru", "so", "fil", "ne", "my", "ti", "ur", "tr", "ro", "it", "ja", "km", "lo", "th", "ta", "te", "ml", "gu", "pa", "mr", "kn", "or", "as", "si", "he", "yi", "el", "hy", "ka", "az", "kk", "ky", "uz", "tg", "tk", "mn", "ckb", "sd", "ug", "dz", "bo", "ig", "yo", "ha", "zu", "xh", "sn", "rw", "rn", "lg", "om", "wo", "ff", "ln", "kab", "mg", "ny", "st", "tn", "ts", "ve", "nso", "ss", "cy", "ga", "gd", "is", "fo", "sq", "mk", "bg", "sr", "hr", "sl", "sk", "cs", "hu", "lt", "lv", "et", "fi", "sv", "da", "nb", "nn", "nl", "lb", "af", "id", "ms", "jv", "su", "ceb", "haw", "mi", "to", "gl", "eu", "ca", "oc", "co", "br", "be"]
 
-_CONTEXT = re.compile(r'^msgctxt "((?:page:rights/|service:)[^"]+)"$', re.M)
+_CONTEXT = re.compile(r'^msgctxt "((?:page:rights/|service:)[^"]+)"$', re.MULTILINE)
 
 
 def make_pack(src_content: Path, src_locales: Path, dest: Path, languages: int, times: int) -> tuple[Path, Path]:
@@ -82,6 +77,6 @@ def _multiply_catalog(text: str, copies: dict[str, list[str]]) -> str:
 def _retag(text: str, tag: str) -> str:
     """The same translations under another language's header (CLDR supplies its names)."""
     head, sep, rest = text.partition("\n\n")
-    head = re.sub(r'^"Language: [^"\\]*\\n"$', f'"Language: {tag}\\\\n"', head, flags=re.M)
+    head = re.sub(r'^"Language: [^"\\]*\\n"$', f'"Language: {tag}\\\\n"', head, flags=re.MULTILINE)
     head = "\n".join(line for line in head.splitlines() if not line.startswith('"X-Language-Name'))
     return head + sep + rest

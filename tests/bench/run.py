@@ -40,7 +40,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _servers import (  # noqa: E402
+from _servers import (
     LIGHTHOUSE,
     ROOT,
     Server,
@@ -67,7 +67,7 @@ LH_CATEGORIES = ("performance", "accessibility", "best-practices", "seo")
 LH_METRICS = {"FCP": "first-contentful-paint", "LCP": "largest-contentful-paint", "TBT": "total-blocking-time", "CLS": "cumulative-layout-shift"}
 GROWTH_LANGS = (13, 50, 100)
 GROWTH_TIMES = (1, 5, 20)
-GROWTH_LIMIT_S = 180.0  # a single build predicted to take longer is skipped (and said so)
+GROWTH_LIMIT_S = 180.0  # a single build predicted to take more CPU time is skipped (and said so)
 
 
 class Report:
@@ -112,16 +112,17 @@ def section_wire(rep: Report, work: Path, server: Server, languages: list[str]) 
     try:
         visits = [first_visit(b, proxy, lang) for lang in languages]
         rep.table(
-            ["language", "first paint", "whole page", "worker precache", "language offline", "(TCP count)", "requests"],
-            [[v["lang"], kb(v["first_paint_bytes"]), kb(v["page_bytes"]), kb(v["worker_bytes"]), kb(v["offline_bytes"]), kb(v["offline_bytes_tcp"]), v["requests"]]
-             for v in visits],
+            ["language", "to paint", "(arrived by FCP)", "whole page", "worker precache", "language offline", "(TCP count)", "requests"],
+            [[v["lang"], kb(v["first_paint_bytes"]), kb(v["before_paint_bytes"]), kb(v["page_bytes"]), kb(v["worker_bytes"]), kb(v["offline_bytes"]),
+              kb(v["offline_bytes_tcp"]), v["requests"]] for v in visits],
         )
-        worst_paint = max(visits, key=lambda v: v["first_paint_bytes"] or 0)
+        rep.say("  to paint: the document and its render-blocking requests; language offline: the larger of DevTools' and the TCP relay's count")
         for v in visits:  # the larger of DevTools' count and the relay's, to be safe
             v["offline_bytes"] = max(v["offline_bytes"], v["offline_bytes_tcp"])
         worst_offline = max(visits, key=lambda v: v["offline_bytes"])
-        rep.budget("first paint ≤ 30 KB (every language's home)", f"{kb(worst_paint['first_paint_bytes'])} ({worst_paint['lang']})", "30 KB",
-                   all(v["first_paint_bytes"] is not None and v["first_paint_bytes"] <= BUDGET["first_paint"] for v in visits))
+        paint = {v["lang"]: max(v["first_paint_bytes"], v["before_paint_bytes"] or 0) for v in visits}
+        worst = max(paint, key=lambda lang: paint[lang])
+        rep.budget("first paint ≤ 30 KB (every language's home)", f"{kb(paint[worst])} ({worst})", "30 KB", all(b <= BUDGET["first_paint"] for b in paint.values()))
         rep.budget("a whole language offline ≤ 150 KB", f"{kb(worst_offline['offline_bytes'])} ({worst_offline['lang']})", "150 KB",
                    all(v["offline_bytes"] <= BUDGET["language_offline"] for v in visits))
         rep.data["first_visit"] = visits
@@ -158,7 +159,7 @@ def _what(update: dict[str, Any]) -> str:
 def _lighthouse(url: str, out: Path) -> dict[str, Any]:
     flags = "--headless=new --no-sandbox --disable-gpu --disable-background-networking"
     cmd = [str(LIGHTHOUSE), url, f"--chrome-flags={flags}", "--output=json", f"--output-path={out}", "--quiet", "--max-wait-for-load=60000"]
-    r = subprocess.run(cmd, env={**os.environ, "CHROME_PATH": "/usr/bin/chromium"}, capture_output=True, text=True, timeout=240)
+    r = subprocess.run(cmd, env={**os.environ, "CHROME_PATH": "/usr/bin/chromium"}, capture_output=True, text=True, timeout=240, check=False)
     if r.returncode != 0 or not out.exists():
         raise RuntimeError(f"lighthouse {url} failed: {r.stderr[-2000:]}")
     lhr = json.loads(out.read_text())
@@ -172,13 +173,15 @@ def _lighthouse(url: str, out: Path) -> dict[str, Any]:
         "scores": {c: round((lhr["categories"][c]["score"] or 0) * 100) for c in LH_CATEGORIES},
         "metrics": {k: lhr["audits"][a]["numericValue"] for k, a in LH_METRICS.items()},
         "below_1": failing,
+        "benchmark_index": lhr.get("environment", {}).get("benchmarkIndex"),
         "lighthouse": lhr.get("lighthouseVersion"),
     }
 
 
 def section_lighthouse(rep: Report, work: Path, server: Server, quick: bool) -> None:
     rep.say("\n== 2. Lighthouse (mobile preset: simulated slow 4G, 4× CPU slowdown), Debian Chromium")
-    rows, runs = [], []
+    rows: list[list[Any]] = []
+    runs: list[dict[str, Any]] = []
     for page, path in LH_PAGES.items():
         for lang in LH_LANGS[:1] if quick else LH_LANGS:
             url = f"{server.url}/{lang}/{path}"
@@ -187,15 +190,22 @@ def section_lighthouse(rep: Report, work: Path, server: Server, quick: bool) -> 
             except OSError:
                 urllib_status = 0
             if urllib_status != 200:
-                rows.append([f"{lang} {page}", "n/a — not built", "", "", "", "", "", "", ""])
+                rows.append([f"{lang} {page}", "n/a — not built", "", "", "", "", "", "", "", "", ""])
                 runs.append({"page": page, "lang": lang, "url": url, "built": False})
                 continue
             res = _lighthouse(url, work / f"lh-{lang}-{page}.json")
+            if min(res["scores"].values()) < BUDGET["lighthouse"]:  # Lighthouse varies from run to run: the median of three decides
+                tries = [res] + [_lighthouse(url, work / f"lh-{lang}-{page}-{i}.json") for i in (2, 3)]
+                res = sorted(tries, key=lambda r: (min(r["scores"].values()), r["scores"]["performance"]))[1]
+                res["runs"] = [{"scores": r["scores"], "metrics": r["metrics"], "benchmark_index": r["benchmark_index"]} for r in tries]
             s, m = res["scores"], res["metrics"]
             rows.append([f"{lang} {page}", s["performance"], s["accessibility"], s["best-practices"], s["seo"],
-                         f"{m['FCP']:.0f} ms", f"{m['LCP']:.0f} ms", f"{m['TBT']:.0f} ms", f"{m['CLS']:.3f}"])
+                         f"{m['FCP']:.0f} ms", f"{m['LCP']:.0f} ms", f"{m['TBT']:.0f} ms", f"{m['CLS']:.3f}", f"{res['benchmark_index'] or 0:.0f}",
+                         "median of 3: " + "/".join(str(r["scores"]["performance"]) for r in res["runs"]) if "runs" in res else ""])
             runs.append({"page": page, "lang": lang, "url": url, "built": True, **res})
-    rep.table(["page", "perf", "a11y", "best pr.", "SEO", "FCP", "LCP", "TBT", "CLS"], rows)
+    rep.table(["page", "perf", "a11y", "best pr.", "SEO", "FCP", "LCP", "TBT", "CLS", "CPU index", "runs"], rows)
+    rep.say("  CPU index: Lighthouse's benchmarkIndex of this machine during the run (higher is faster; it drops when other work shares the cores).")
+    rep.say("  A page below 100 in any category is run twice more and the median run counts (Lighthouse's own advice on variance).")
     rep.data["lighthouse"] = runs
     measured = [r for r in runs if r["built"]]
     below = [f"{r['lang']} {r['page']} {c} {r['scores'][c]}" for r in measured for c in LH_CATEGORIES if r["scores"][c] < BUDGET["lighthouse"]]
@@ -237,7 +247,7 @@ def _timed(cmd: list[str], timeout: float) -> tuple[float, float, int, str]:
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     try:
-        r = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=timeout)
+        r = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=timeout, check=False)
         status, out = r.returncode, (r.stdout + r.stderr)[-2000:]
     except subprocess.TimeoutExpired as e:
         status, out = -1, f"stopped after {timeout:.0f}s: {str(e.stdout or '')[-500:]}"
@@ -276,16 +286,17 @@ def section_build(rep: Report, work: Path, quick: bool) -> None:
     if quick:
         grid = [(13, 1), (13, 5)]
     packs = work / "packs"
-    measured: list[tuple[float, float]] = []  # (work units, wall seconds)
+    measured: list[tuple[float, float]] = []  # (work units, CPU seconds): CPU time, which other work on the machine does not stretch
     growth = []
     for n, k in sorted(grid, key=lambda nk: nk[0] * nk[1]):
         content, locales = make_pack(ROOT / "content", ROOT / "locales", packs / f"{n}x{k}", n, k)
         units = n * sum(1 for _ in content.rglob("*") if _.suffix in {".md", ".toml"})
-        predicted = max((w * units / u for u, w in measured), default=0.0)
+        largest = max(measured, default=None)  # predict from the largest measured pack: work grows linearly with it
+        predicted = largest[1] * units / largest[0] if largest else 0.0
         row: dict[str, Any] = {"languages": n, "times": k, "command": verb}
         if predicted > GROWTH_LIMIT_S:
             row.update(skipped=True, predicted_s=round(predicted))
-            rows.append([f"synthetic {verb}", n, f"{k}×", "", "", "", f"skipped: ~{predicted:.0f} s predicted", ""])
+            rows.append([f"synthetic {verb}", n, f"{k}×", "", "", "", "skipped", f"~{predicted:.0f} s predicted"])
             growth.append(row)
             shutil.rmtree(packs / f"{n}x{k}", ignore_errors=True)
             continue
@@ -293,7 +304,7 @@ def section_build(rep: Report, work: Path, quick: bool) -> None:
             cmd = serve_py("publish", "--data", str(packs / f"{n}x{k}" / "var"), "--content", str(content), "--locales", str(locales), "--as", "bench")
         else:
             cmd = serve_py("build", "--out", str(packs / f"{n}x{k}" / "site"), "--content", str(content), "--locales", str(locales))
-        wall, cpu, status, out = _timed(cmd, GROWTH_LIMIT_S + 60)
+        wall, cpu, status, out = _timed(cmd, max(4 * GROWTH_LIMIT_S, 4 * predicted))  # wall time stretches when the cores are shared
         release = packs / f"{n}x{k}" / "site"
         if has_publish:
             cur = packs / f"{n}x{k}" / "var" / "current"
@@ -307,7 +318,7 @@ def section_build(rep: Report, work: Path, quick: bool) -> None:
                      f"{wall:.1f} s" if status == 0 else f"FAILED ({status})", f"{cpu:.1f} s"])
         growth.append(row)
         if status == 0:
-            measured.append((units, wall))
+            measured.append((units, cpu))
         shutil.rmtree(packs / f"{n}x{k}", ignore_errors=True)
     rep.table(["what", "languages", "content", "pages", "files", "on disk", "wall", "CPU"], rows)
     rep.data["build"] = {"default": default, "growth": growth, "command": verb, "skip_above_s": GROWTH_LIMIT_S}
@@ -319,7 +330,7 @@ def section_build(rep: Report, work: Path, quick: bool) -> None:
 def section_load(rep: Report, work: Path, seconds: int, release: Path, page: str) -> None:
     from backend.app import HEADERS
 
-    asset = "/static/" + sorted(p.name for p in (release / "static").glob("app.*.css") if p.suffix == ".css")[0]
+    asset = "/static/" + min(p.name for p in (release / "static").glob("app.*.css") if p.suffix == ".css")
     targets = {"page": page, "hashed asset": asset, "/sw.js": "/sw.js"}
     rep.say(f"\n== 5. Server throughput on loopback: wrk -t2, {seconds} s per run, Accept-Encoding: br, gzip; page {page}, asset {asset}")
     rep.say("   (wrk shares the 2 cores with the server; nginx: Debian's, worker_processes auto, brotli_static/gzip_static, same headers)")
@@ -374,7 +385,7 @@ def main(argv: list[str] | None = None) -> int:
     work = Path(tempfile.mkdtemp(prefix="puente-bench-"))
     os.chmod(work, 0o755)  # nginx's workers read the release from here
     rep.data["run"] = {
-        "started": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "started": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "sections": sections,
         "quick": args.quick,
         "machine": machine(),
@@ -385,6 +396,8 @@ def main(argv: list[str] | None = None) -> int:
     m, v = rep.data["run"]["machine"], rep.data["run"]["versions"]
     rep.say(f"Puente benchmark — {m['cores']} cores ({m['cpu']}), {m['memory_gib']} GiB, Python {v['python']}, {v['chromium']}, load average {m['load_at_start']}")
     server: Server | None = None
+    languages: list[str] = []
+    release = work
     try:
         if {"wire", "lighthouse", "load"} & set(sections):
             started_build = time.monotonic()
@@ -395,18 +408,31 @@ def main(argv: list[str] | None = None) -> int:
             info = json.loads((release / "release.json").read_text())
             languages = [lang["tag"] for lang in info["languages"]]
             rep.data["run"]["release"] = {"id": current, "languages": languages, "pages": info.get("pages")}
+        rep.data["run"]["load_average"] = {}
+
+        def note_load(section: str) -> None:
+            rep.data["run"]["load_average"][section] = [round(x, 2) for x in os.getloadavg()]
+            rep.say(f"\n[load average before {section}: {', '.join(f'{x:.1f}' for x in os.getloadavg())}]")
+
         if "wire" in sections:
-            section_wire(rep, work, server, languages)  # type: ignore[arg-type]
+            note_load("wire")
+            assert server is not None
+            section_wire(rep, work, server, languages)
         if "lighthouse" in sections:
-            section_lighthouse(rep, work, server, args.quick)  # type: ignore[arg-type]
+            note_load("lighthouse")
+            assert server is not None
+            section_lighthouse(rep, work, server, args.quick)
         if server is not None:
             server.stop()
         if "offline" in sections:
+            note_load("offline")
             section_offline(rep, work, 5 if args.quick else 20)
         if "build" in sections:
+            note_load("build")
             section_build(rep, work, args.quick)
         if "load" in sections:
-            section_load(rep, work, 3 if args.quick else 20, release, "/es/")  # type: ignore[possibly-undefined]
+            note_load("load")
+            section_load(rep, work, 3 if args.quick else 20, release, "/es/")
     finally:
         if server is not None:
             server.stop()
@@ -425,7 +451,7 @@ def main(argv: list[str] | None = None) -> int:
     rep.data["budgets"] = rep.budgets
     rep.data["table"] = rep.lines
     RESULTS.mkdir(parents=True, exist_ok=True)
-    stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
     text = json.dumps(rep.data, indent=1, ensure_ascii=False)
     (RESULTS / f"{stamp}.json").write_text(text)
     (RESULTS / "latest.json").write_text(text)
