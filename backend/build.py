@@ -47,6 +47,7 @@ from .errors import Collector
 from .i18n import Language, Translator, discover, validate_translations
 
 HASH_LEN = 12
+NOT_PRECACHED = {"print.css", "icons/icon-512.png", "icons/maskable-512.png", "icons/apple-touch-icon.png"}
 HEADERS_FILE = "_headers"  # security and caching headers for static hosts (static_headers)
 TEXT_SUFFIXES = {".html", ".css", ".js", ".json", ".webmanifest", ".svg", ".txt", ".vcf"}
 CONFIG_MARK = "/*__PUENTE_CONFIG__*/ { release: \"dev\", shell: [], languages: {} }"
@@ -523,7 +524,9 @@ def render(cfg: Config) -> tuple[_Site, dict[str, Any]]:
     site.add("favicon.ico", (cfg.pwa / "static" / "icons" / "icon-192.png").read_bytes())  # for what has no <link rel=icon>: the admin, JSON, vCards
 
     release_id = digest(b"".join(k.encode() + b"\0" + v + b"\0" for k, v in sorted(site.files.items())))
-    shell = [["/", chooser_rev]] + [[url, url] for name, url in sorted(assets.items()) if not name.startswith("icons/") or "192" in name]
+    # the worker keeps what cached pages use; print.css serves only the flyer and card, which are not precached
+    offline_assets = [url for name, url in sorted(assets.items()) if name not in NOT_PRECACHED]
+    shell = [["/", chooser_rev]] + [[url, url] for url in offline_assets]
     sw_config = {"release": release_id, "shell": shell, "languages": bundles}
     template = (cfg.service_worker / "sw.js").read_text(encoding="utf-8")
     if CONFIG_MARK not in template:

@@ -37,6 +37,7 @@ from .config import SETTINGS, Config
 from .content import load
 from .errors import Collector, ContentError
 from .i18n import catalog_problems, discover, status
+from .share import load_plan
 
 
 def _settings_epilog() -> str:
@@ -283,6 +284,7 @@ def check_report(cfg: Config) -> dict[str, list[str]]:
     content = None
     try:
         content = load(cfg.content)
+        load_plan(content)  # content/share.toml: what the flyer and card print
     except ContentError as e:
         problems.catch(e)
     for path in sorted(cfg.locales.glob("*/LC_MESSAGES/messages.po")):

@@ -173,6 +173,7 @@ def _lighthouse(url: str, out: Path) -> dict[str, Any]:
         "scores": {c: round((lhr["categories"][c]["score"] or 0) * 100) for c in LH_CATEGORIES},
         "metrics": {k: lhr["audits"][a]["numericValue"] for k, a in LH_METRICS.items()},
         "below_1": failing,
+        "long_tasks": [{"url": t["url"], "ms": round(t["duration"])} for t in ((lhr["audits"].get("long-tasks") or {}).get("details") or {}).get("items", [])[:6]],
         "benchmark_index": lhr.get("environment", {}).get("benchmarkIndex"),
         "lighthouse": lhr.get("lighthouseVersion"),
     }
