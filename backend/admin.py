@@ -67,7 +67,8 @@ class Admin:
                 form = await self._form(request)
                 if isinstance(form, Response):
                     return form
-                if not secrets.compare_digest(str(form.get("csrf", "")), session.csrf):
+                if not secrets.compare_digest(str(form.get("csrf", "")).encode(), session.csrf.encode()):  # bytes: any text compares
+                    await form.close()
                     return PlainTextResponse("This form has expired or did not come from this console. Nothing was changed.", status_code=403)
                 request.state.form = form
                 try:
@@ -99,6 +100,7 @@ class Admin:
         form = await self._form(request)
         if isinstance(form, Response):
             return form
+        await form.close()  # the fields are read; close any file a client sent along
         name, password = str(form.get("name", ""))[:64], str(form.get("password", ""))[:1024]
         client = self.client(request)
         if self.per_account.blocked(name) or self.per_client.blocked(client):

@@ -9,6 +9,7 @@ stopped by the fixture that started it.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import shutil
 import socket
@@ -110,6 +111,16 @@ def start_puente(tmp: Path, *extra: str, env: dict[str, str] | None = None, port
         server.stop()
         raise RuntimeError(server.output())
     return server
+
+
+def seed(tmp: Path, release_dir: Path) -> tuple[str, ...]:
+    """Put the suite's release where `serve` finds it; return the arguments under which `serve` reuses it
+    instead of building (its share links carry the address it was built for), and so does a publish."""
+    from backend.share import base_url
+
+    release_id = json.loads((release_dir / "release.json").read_text())["id"]
+    shutil.copytree(release_dir, tmp / "var" / "releases" / release_id)
+    return ("--public-url", base_url(make_config(tmp)))
 
 
 def start_static(root: Path, tmp: Path) -> Server:

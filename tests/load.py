@@ -21,6 +21,7 @@ import time
 import urllib.request
 from collections import Counter
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -128,19 +129,20 @@ async def _client(
         started = time.monotonic()
         try:
             if writer is None:
-                reader, writer = await asyncio.wait_for(asyncio.open_connection(host, port), timeout)
-                sock = writer.get_extra_info("socket")
+                opened = await asyncio.wait_for(asyncio.open_connection(host, port), timeout)
+                reader, writer = opened
+                sock = opened[1].get_extra_info("socket")
                 if sock is not None:
                     sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
                 stats.connects += 1
-            assert reader is not None
+            assert reader is not None and writer is not None
             writer.write(f"GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\n".encode() + headers + b"\r\n")
             status, head, body = await asyncio.wait_for(_read_response(reader), timeout)
             problem = check(path, status, head, body)
             if head.get("connection", "").lower() == "close":
                 writer.close()
                 writer = None
-        except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, asyncio.TimeoutError, _Broken, ValueError) as e:
+        except (TimeoutError, OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, _Broken, ValueError) as e:
             problem = f"{type(e).__name__}: {e}"
             if writer is not None:
                 writer.close()
@@ -186,7 +188,9 @@ def run_load(
     """Given a server on loopback, run `clients` concurrent clients for `seconds` (or until `stop` is set)
     and return what happened. Raises the open-file limit first if it is too low for that many sockets."""
     _enough_files(clients)
-    return asyncio.run(load(url, clients, seconds, paths, check=check, accept_encoding=accept_encoding, timeout=timeout, stop=stop))
+    coroutine = load(url, clients, seconds, paths, check=check, accept_encoding=accept_encoding, timeout=timeout, stop=stop)
+    with ThreadPoolExecutor(max_workers=1) as pool:  # its own thread: the caller's may already run an event loop (Playwright's)
+        return pool.submit(asyncio.run, coroutine).result()
 
 
 def _enough_files(clients: int) -> None:
@@ -245,7 +249,7 @@ class Snapshot:
 def served_release(url: str, data: Path) -> Path:
     """The directory of the release that the server at `url`, keeping its releases in `data`, serves now."""
     with urllib.request.urlopen(url + "/api/release", timeout=10) as r:
-        return Path(data) / "releases" / json.load(r)["release"]
+        return Path(data) / "releases" / str(json.load(r)["release"])
 
 
 class Recorder:

@@ -1,12 +1,13 @@
 """Faults: the server restarted under open browsers, and a data directory that is full or read-only
-while a publish runs.
+while a publish runs, with the server serving throughout.
 
 - With the server down, pages keep coming from the service worker; when it is back (same release,
   or a new one), the open page carries on with no reload loop: a new release waits for the reader.
-- A publish onto a full or read-only data directory fails with a clear message, leaves nothing
-  half-written, and changes nothing that is served; once the disk is fixed, the same publish works.
-  The real thing where this machine lets the test mount a small tmpfs (as root in CI); the same
-  failures injected at the file-system calls everywhere.
+- A publish that runs out of disk halfway through the release fails with a clear message, leaves
+  nothing half-written and changes nothing the running server serves; once space is freed, the same
+  publish works and is served. On a real small tmpfs where this machine lets the test mount one (as
+  root in CI), and with ENOSPC, EROFS and EACCES injected at the file-system calls everywhere.
+  (tests/test_publish.py checks the command's own message on a tiny and a read-only file system.)
 """
 
 from __future__ import annotations
@@ -26,15 +27,9 @@ from typing import Any
 
 import pytest
 
-from .conftest import ROOT, TODAY, Server, make_config, start_puente
+from .conftest import ROOT, TODAY, Server, make_config, seed, start_puente
 
 READY = "body[data-offline=ready]"
-
-
-def seed(tmp: Path, release_dir: Path) -> None:
-    """Put the suite's release where `serve` will find it: no build when the server starts."""
-    release_id = json.loads((release_dir / "release.json").read_text())["id"]
-    shutil.copytree(release_dir, tmp / "var" / "releases" / release_id)
 
 
 def port_of(server: Server) -> int:
@@ -102,8 +97,8 @@ def browse_offline(w: Watched, lang: str) -> None:
 def test_the_server_restarting_under_an_open_page(tmp_path: Path, copy_content: Path, release_dir: Path, watched: Any) -> None:
     """Down: pages come from the worker. Back with the same release: nothing happens. Back with a new
     release: it is offered once, waits for the reader, and one tap reloads once."""
-    seed(tmp_path, release_dir)
-    server = start_puente(tmp_path, "--content", str(copy_content))
+    same_address = seed(tmp_path, release_dir)
+    server = start_puente(tmp_path, "--content", str(copy_content), *same_address)
     try:
         w = watched(server.url)
         w.page.goto(server.url + "/es/")
@@ -114,7 +109,7 @@ def test_the_server_restarting_under_an_open_page(tmp_path: Path, copy_content: 
         browse_offline(w, "es")
         assert w.settle(1) == [], "the page navigated by itself while the server was down"
 
-        server = start_puente(tmp_path, "--content", str(copy_content), port=port_of(server))
+        server = start_puente(tmp_path, "--content", str(copy_content), *same_address, port=port_of(server))
         assert release_id(server) == same
         assert w.page.evaluate("fetch('/api/release').then(r => r.json())")["release"] == same  # online again
         response = w.page.goto(server.url + "/es/rights/hartford/")
@@ -127,7 +122,7 @@ def test_the_server_restarting_under_an_open_page(tmp_path: Path, copy_content: 
         browse_offline(w, "es")
         page = copy_content / "pages" / "rights" / "school.md"
         page.write_text(page.read_text() + "\nA paragraph added while the server was down.\n")
-        server = start_puente(tmp_path, "--content", str(copy_content), port=port_of(server))
+        server = start_puente(tmp_path, "--content", str(copy_content), *same_address, port=port_of(server))
         assert release_id(server) != same
 
         w.page.goto(server.url + "/es/rights/school/")  # a navigation: the browser checks the worker
@@ -154,7 +149,7 @@ def test_the_server_restarting_under_an_open_page(tmp_path: Path, copy_content: 
 def publish_cli(content: Path, data: Path) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PUENTE_TODAY": TODAY.isoformat()}
     cmd = [sys.executable, str(ROOT / "serve.py"), "publish", "--as", "fault-test", "--content", str(content), "--data", str(data)]
-    return subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    return subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=False)
 
 
 def assert_nothing_changed(server: Server, data: Path, served: str, page: bytes) -> None:
@@ -171,7 +166,7 @@ def _can_mount() -> bool:
     probe = Path(f"/tmp/puente-mount-probe-{os.getpid()}")
     probe.mkdir(exist_ok=True)
     try:
-        ok = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(probe)], capture_output=True).returncode == 0
+        ok = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(probe)], capture_output=True, check=False).returncode == 0
         if ok:
             subprocess.run(["umount", str(probe)], check=True)
         return ok
@@ -211,8 +206,7 @@ def fill(disk: Path, leave: int) -> Path:
 @needs_mount
 def test_a_publish_onto_a_full_disk_fails_clearly_and_changes_nothing(tmp_path: Path, copy_content: Path, release_dir: Path) -> None:
     with small_disk(tmp_path / "var", 96) as data:
-        seed(tmp_path, release_dir)
-        server = start_puente(tmp_path, "--content", str(copy_content))
+        server = start_puente(tmp_path, "--content", str(copy_content), *seed(tmp_path, release_dir))
         try:
             served, page = release_id(server), fetch(server, "/es/rights/school/")
             school = copy_content / "pages" / "rights" / "school.md"
@@ -237,38 +231,12 @@ def test_a_publish_onto_a_full_disk_fails_clearly_and_changes_nothing(tmp_path: 
             server.stop()
 
 
-@needs_mount
-def test_a_publish_onto_a_read_only_data_directory_fails_clearly_and_changes_nothing(tmp_path: Path, copy_content: Path,
-                                                                                   release_dir: Path) -> None:
-    with small_disk(tmp_path / "var", 96) as data:
-        seed(tmp_path, release_dir)
-        server = start_puente(tmp_path, "--content", str(copy_content))
-        try:
-            served, page = release_id(server), fetch(server, "/es/rights/school/")
-            school = copy_content / "pages" / "rights" / "school.md"
-            school.write_text(school.read_text() + "\nA change for a read-only disk.\n")
-            subprocess.run(["mount", "-o", "remount,ro", str(data)], check=True)
-            try:
-                result = publish_cli(copy_content, data)
-                assert result.returncode == 1, result.stdout + result.stderr
-                assert "cannot be written" in result.stderr and "Nothing changed" in result.stderr, result.stderr
-                assert "Traceback" not in result.stderr
-                for path in ("/es/", "/es/services/", "/sw.js"):  # the server reads on
-                    fetch(server, path)
-                assert_nothing_changed(server, data, served, page)
-            finally:
-                subprocess.run(["mount", "-o", "remount,rw", str(data)], check=True)
-        finally:
-            server.stop()
-
-
 # -- the same faults, injected at the file-system calls (any machine) -----------------------------------
 
 
 @pytest.fixture
 def served(tmp_path: Path, copy_content: Path, release_dir: Path) -> Iterator[tuple[Any, Server]]:
-    seed(tmp_path, release_dir)
-    server = start_puente(tmp_path, "--content", str(copy_content))
+    server = start_puente(tmp_path, "--content", str(copy_content), *seed(tmp_path, release_dir))
     cfg = make_config(tmp_path, content=copy_content)
     school = copy_content / "pages" / "rights" / "school.md"
     school.write_text(school.read_text() + "\nA change that will not be published.\n")
@@ -287,7 +255,7 @@ def test_write_failures_during_a_publish_change_nothing(served: tuple[Any, Serve
     for code, words in ((errno.ENOSPC, "disk is full"), (errno.EROFS, "cannot be written"), (errno.EACCES, "cannot be written")):
         written = 0
 
-        def failing(self: Path, data: bytes) -> int:  # type: ignore[override]
+        def failing(self: Path, data: bytes, code: int = code) -> int:
             nonlocal written
             if cfg.data in self.parents:
                 written += 1

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import html
+import json
 import logging
 import re
 import shutil
@@ -19,9 +20,11 @@ import string
 import tempfile
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import polib
 import pytest
@@ -264,6 +267,14 @@ def test_a_translation_the_validator_accepts_renders_safely_with_its_sources_lin
 
 # -- HTTP, in process: the exact scope a server passes -----------------------------------------------
 
+_LOOP_THREAD = ThreadPoolExecutor(max_workers=1)
+
+
+def run_async(coroutine: Any) -> Any:
+    """asyncio.run in a thread of its own: the suite's sync Playwright keeps an event loop running in this one."""
+    return _LOOP_THREAD.submit(asyncio.run, coroutine).result()
+
+
 ALLOWED_STATUS = {200, 206, 301, 302, 304, 400, 404, 405, 413, 416}
 
 
@@ -306,7 +317,7 @@ def call(app: Any, method: str, path: str, headers: list[tuple[bytes, bytes]] | 
     async def send(message: dict[str, Any]) -> None:
         sent.append(message)
 
-    asyncio.run(app(scope, receive, send))
+    run_async(app(scope, receive, send))
     start = sent[0]
     assert start["type"] == "http.response.start"
     head = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in start["headers"]}
@@ -368,7 +379,7 @@ def _release(root: Path) -> Release:
 def test_a_served_file_is_exactly_the_release_file(asgi: Any, fenced_release: Path) -> None:
     release = _release(fenced_release)
     for path in ("/es/", "/sw.js", "/es/manifest.webmanifest"):
-        status, head, body = call(asgi, "GET", path, [(b"accept-encoding", b"identity")])
+        status, _, body = call(asgi, "GET", path, [(b"accept-encoding", b"identity")])
         assert status == 200
         name = path.lstrip("/") + ("index.html" if path.endswith("/") else "")
         assert body == (fenced_release / name).read_bytes() and path in release.files
@@ -393,7 +404,7 @@ def _run(app: Any, headers: list[tuple[bytes, bytes]], chunks: Iterator[bytes]) 
         sent.append(message)
 
     scope = {"type": "http", "method": "POST", "path": "/admin/upload", "headers": headers, "query_string": b""}
-    asyncio.run(app(scope, receive, send))
+    run_async(app(scope, receive, send))
     return sent, reads
 
 
@@ -641,5 +652,96 @@ def test_real_server_cuts_off_an_endless_chunked_upload(live_server: Server) -> 
 
 
 def test_real_server_refuses_a_post_to_a_page_at_once(live_server: Server) -> None:
-    response, sent, took, _ = _post_endless(live_server, b"/es/", b"Content-Type: application/octet-stream\r\nTransfer-Encoding: chunked\r\n")
+    response, _, took, _ = _post_endless(live_server, b"/es/", b"Content-Type: application/octet-stream\r\nTransfer-Encoding: chunked\r\n")
     assert status_of(response) == 405 and took < 5, response[:300]
+
+
+# -- every route of the full server, the admin's included, signed in -----------------------------------
+
+ADMIN_FIELDS = ["csrf", "name", "password", "title", "nav", "summary", "as_of", "review_by", "sources", "order", "body", "category",
+                "description", "phones", "email", "website", "street", "city", "state", "postal_code", "hours", "languages",
+                "verified_on", "address_label", "text", "starts", "expires", "delete", "token", "release"]
+SEGMENT = st.sampled_from(["rights/hartford", "rights/school/", "home", "ciri", "es", "ar", "zh-Hans", "es.po", "messages.pot",
+                           "..", "../..", "%2e%2e", "../../../etc/passwd", "x" * 300, "", "\x00", "en", "fa-AF.po"]).map(
+    lambda s: quote(s, safe="/%.")) | st.text(max_size=20).map(lambda s: quote(s, safe=""))
+ROUTE = st.one_of(
+    st.tuples(st.sampled_from(["GET", "POST"]), SEGMENT.map(lambda s: f"/admin/pages/{s}/")),
+    st.tuples(st.sampled_from(["GET", "POST"]), SEGMENT.map(lambda s: f"/admin/services/{s}/")),
+    st.tuples(st.sampled_from(["GET", "POST"]), st.just("/admin/notices/")),
+    st.tuples(st.just("POST"), SEGMENT.map(lambda s: f"/admin/translations/{s}/")),
+    st.tuples(st.just("GET"), SEGMENT.map(lambda s: f"/admin/download/{s}")),
+    st.tuples(st.sampled_from(["POST", "GET", "PUT", "DELETE"]), st.sampled_from(["/admin/login", "/admin/translations/", "/admin/admin.css",
+                                                                                  "/api/release", "/api/hsds/organizations.json"])),
+)
+FORM = st.dictionaries(st.sampled_from(ADMIN_FIELDS) | st.text(max_size=10), any_text, max_size=8)
+PO_FILE = st.one_of(st.binary(max_size=300), st.sampled_from(PO_TOKENS).map(lambda t: (HEADER + t).encode("utf-8", "surrogatepass")),
+                    any_text.map(lambda t: (HEADER + f'msgctxt "ui"\nmsgid "Home"\nmsgstr "{t}"\n').encode("utf-8", "surrogatepass")))
+
+
+@pytest.fixture(scope="module")
+def signed_in(release_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Any, str, Any]]:
+    """The full server (release, admin console) on copies of the content and catalogs, with a signed-in client."""
+    pytest.importorskip("backend.admin")
+    from starlette.testclient import TestClient
+
+    from backend.app import create_server_app
+    from backend.auth import Accounts
+
+    from .conftest import ROOT, make_config, seed
+
+    root = tmp_path_factory.mktemp("admin-fuzz")
+    shutil.copytree(ROOT / "content", root / "content")
+    shutil.copytree(ROOT / "locales", root / "locales")
+    seed(root, release_dir)
+    release_id = json.loads((release_dir / "release.json").read_text())["id"]
+    cfg = make_config(root, content=root / "content", locales=root / "locales")
+    (cfg.data / "current").write_text(release_id + "\n")
+    Accounts(cfg).add("ana", "correct horse battery staple")
+    with TestClient(create_server_app(cfg), follow_redirects=False) as client:
+        assert client.post("/admin/login", data={"name": "ana", "password": "correct horse battery staple"}).status_code == 303
+        csrf = re.search(r'name="csrf" value="([^"]+)"', client.get("/admin/notices/").text)
+        assert csrf
+        yield client, csrf.group(1), cfg
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(route=ROUTE, form=FORM, with_csrf=st.booleans(), upload=st.none() | PO_FILE, multipart=st.booleans())
+@example(route=("POST", "/admin/pages/rights/hartford/"), form={"title": "<script>alert(1)</script>", "body": "<img src=x onerror=alert(1)>"},
+         with_csrf=True, upload=None, multipart=False)
+@example(route=("POST", "/admin/pages/rights/hartford/"), form={"as_of": "2024-13-45", "sources": "nope", "order": "x", "body": "[x](javascript:y)"},
+         with_csrf=True, upload=None, multipart=True)
+@example(route=("POST", "/admin/services/ciri/"), form={"phones": "not a phone | | xx", "email": "@", "website": "javascript:alert(1)"},
+         with_csrf=True, upload=None, multipart=False)
+@example(route=("POST", "/admin/translations/es/"), form={}, with_csrf=True,
+         upload=(HEADER + 'msgctxt "ui"\nmsgid "Home"\nmsgstr "<b>x</b>"\n').encode(), multipart=True)
+@example(route=("POST", "/admin/translations/es/"), form={"token": "../../accounts"}, with_csrf=True, upload=None, multipart=True)
+@example(route=("GET", "/admin/download/../../accounts.json"), form={}, with_csrf=False, upload=None, multipart=False)
+@example(route=("POST", "/admin/notices/"), form={"text": "**x", "starts": "never", "expires": "2020-01-01"}, with_csrf=True, upload=None,
+         multipart=False)
+def test_any_request_to_any_route_leaves_the_server_and_the_content_sound(
+    signed_in: tuple[Any, str, Any], route: tuple[str, str], form: dict[str, str], with_csrf: bool, upload: bytes | None, multipart: bool
+) -> None:
+    client, csrf, _ = signed_in
+    method, path = route
+    data = {**form, "csrf": csrf} if with_csrf else form
+    files = {"file": ("messages.po", upload, "text/x-gettext-translation")} if upload is not None else None
+    kwargs: dict[str, Any] = {}
+    if method in ("POST", "PUT"):
+        kwargs = {"data": data, "files": files} if (multipart or files) else {"data": data}
+    try:
+        response = client.request(method, path, **kwargs)
+    except UnicodeEncodeError:
+        assume(False)  # a value the HTTP client itself cannot send
+    assert response.status_code < 500, f"{method} {path}: {response.status_code} {response.text[:300]}"
+    assert "Traceback" not in response.text and "PLANTED" not in response.text
+    assert response.headers.get("content-security-policy")
+
+
+def test_after_the_fuzzing_the_content_and_catalogs_still_build(signed_in: tuple[Any, str, Any]) -> None:
+    """Whatever the random requests saved passed the same checks as a build: the pack still loads and validates."""
+    from backend.cli import check_report
+    from backend.content import load
+
+    _, _, cfg = signed_in
+    load(cfg.content)
+    check_report(cfg)  # raises ContentErrors on any problem

@@ -203,15 +203,38 @@ def test_the_headers_file_is_for_hosts_not_for_phones(client: TestClient, releas
 
 def test_the_readme_nginx_snippet_sends_the_same_headers(release_dir: Path) -> None:
     readme = (ROOT / "README.md").read_text()
-    blocks = re.findall(r"```nginx\n(.*?)```", readme, re.S)
+    blocks = re.findall(r"```nginx\n(.*?)```", readme, re.DOTALL)
     assert blocks, "README has no ```nginx block"
     snippet = "\n".join(blocks)
-    sent = dict(re.findall(r'^\s*add_header\s+(\S+)\s+"([^"]*)"\s+always;', snippet, re.M))
+    sent = dict(re.findall(r'^\s*add_header\s+(\S+)\s+"([^"]*)"\s+always;', snippet, re.MULTILINE))
     security = {name: value for name, value in sent.items() if name != "Cache-Control"}
     assert security == dict((*HEADERS, HSTS_HEADER)), "README's nginx snippet differs from backend/app.py: update one or the other"
     assert "/_headers" in snippet and "/release.json" in snippet  # neither is served
-    types = re.search(r"types \{(.*?)\}", snippet, re.S)
+    types = re.search(r"types \{(.*?)\}", snippet, re.DOTALL)
     assert types
     named = {word for line in types.group(1).split(";") for word in line.split()[1:]}
     shipped = {p.suffix.lstrip(".") for p in release_dir.rglob("*.*") if p.is_file() and p.suffix not in (".br", ".gz")}
     assert shipped <= named, f"the snippet's types block lacks {sorted(shipped - named)}"
+
+
+def test_each_worker_process_gets_the_headers_and_the_body_limit(tmp_path: Path, release_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`serve --workers N` builds each process's app from the environment: the same wrapping as one process."""
+    app_module = pytest.importorskip("backend.app")
+    if not hasattr(app_module, "app_from_env"):
+        pytest.skip("no multi-process serving in this version")
+    from backend.build import set_current
+    from backend.cli import config_environment
+
+    from .conftest import make_config
+
+    cfg = make_config(tmp_path)
+    release_id = json.loads((release_dir / "release.json").read_text())["id"]
+    shutil.copytree(release_dir, cfg.releases / release_id)
+    set_current(cfg, release_id)
+    for name, value in config_environment(cfg).items():
+        monkeypatch.setenv(name, value)
+    with TestClient(app_module.app_from_env(), follow_redirects=False) as c:
+        assert_secure(c.get("/es/"))
+        refused = c.post("/admin/login", headers={"Content-Length": str(MAX_BODY + 1)}, content=b"x")
+        assert refused.status_code == 413
+        assert_secure(refused)
