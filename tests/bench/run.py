@@ -35,6 +35,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -328,21 +329,32 @@ def section_build(rep: Report, work: Path, quick: bool) -> None:
                not failed and default["build"]["status"] == 0 and default.get("publish", {}).get("status", 0) == 0)
 
 
-def section_load(rep: Report, work: Path, seconds: int, release: Path, page: str) -> None:
+def section_load(rep: Report, work: Path, seconds: int, page: str) -> None:
     from backend.app import HEADERS
 
-    asset = "/static/" + min(p.name for p in (release / "static").glob("app.*.css") if p.suffix == ".css")
-    targets = {"page": page, "hashed asset": asset, "/sw.js": "/sw.js"}
-    rep.say(f"\n== 5. Server throughput on loopback: wrk -t2, {seconds} s per run, Accept-Encoding: br, gzip; page {page}, asset {asset}")
-    rep.say("   (wrk shares the 2 cores with the server; nginx: Debian's, worker_processes auto, brotli_static/gzip_static, same headers)")
-    servers: list[tuple[str, Any]] = [("serve.py, 1 worker", lambda: start_puente(work, free_port(), work / "var"))]
+    data = work / "load-var"
+    if publish_available():  # a published release is what `serve` keeps serving: no rebuild when the work tree changes meanwhile
+        subprocess.run(serve_py("publish", "--data", str(data), "--as", "bench"), cwd=ROOT, check=True, capture_output=True)
+    release: Path = work  # known once the first server runs
+    targets: dict[str, str] = {}
+    servers: list[tuple[str, Any]] = [("serve.py, 1 worker", lambda: start_puente(work, free_port(), data))]
     if serve_supports_workers():
-        servers.append(("serve.py, 2 workers", lambda: start_puente(work, free_port(), work / "var", workers=2)))
+        servers.append(("serve.py, 2 workers", lambda: start_puente(work, free_port(), data, workers=2)))
     servers.append(("nginx", lambda: start_nginx(work, release, free_port(), list(HEADERS))))
     results: list[dict[str, Any]] = []
-    for name, start in servers:
+    for n, (name, start) in enumerate(servers):
         server = start()
         try:
+            if n == 0:  # every server gets the same release, and the asset from it
+                release = data / "releases" / (data / "current").read_text().strip()
+                asset = "/static/" + min(p.name for p in (release / "static").glob("app.*.css") if p.suffix == ".css")
+                targets = {"page": page, "hashed asset": asset, "/sw.js": "/sw.js"}
+                rep.say(f"\n== 5. Server throughput on loopback: wrk -t2, {seconds} s per run, Accept-Encoding: br, gzip; release {release.name}, "
+                        f"page {page}, asset {asset}")
+                rep.say("   (wrk shares the 2 cores with the server; nginx: Debian's, worker_processes auto, brotli_static/gzip_static, same headers)")
+            served = json.loads(urllib.request.urlopen(server.url + "/api/release", timeout=10).read())["release"] if name != "nginx" else release.name
+            if served != release.name:
+                raise RuntimeError(f"{name} serves release {served}, not {release.name}")
             for what, path in targets.items():
                 wrk(server.url + path, 16, 2)  # warm up
                 for conns in (64, 256):
@@ -400,7 +412,7 @@ def main(argv: list[str] | None = None) -> int:
     languages: list[str] = []
     release = work
     try:
-        if {"wire", "lighthouse", "load"} & set(sections):
+        if {"wire", "lighthouse"} & set(sections):
             started_build = time.monotonic()
             server = start_puente(work, free_port(), work / "var")  # builds the default content into its own data directory
             rep.say(f"default content built and served by `python serve.py` in {time.monotonic() - started_build:.1f} s at {server.url}")
@@ -433,7 +445,7 @@ def main(argv: list[str] | None = None) -> int:
             section_build(rep, work, args.quick)
         if "load" in sections:
             note_load("load")
-            section_load(rep, work, 3 if args.quick else 20, release, "/es/")
+            section_load(rep, work, 3 if args.quick else 20, "/es/")
     finally:
         if server is not None:
             server.stop()
