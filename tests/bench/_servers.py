@@ -69,8 +69,12 @@ def versions() -> dict[str, str]:
             return "missing"
         return (r.stdout + r.stderr).strip().splitlines()[0] if (r.stdout + r.stderr).strip() else "?"
 
-    import playwright
+    from importlib.metadata import PackageNotFoundError, version
 
+    try:
+        playwright = version("playwright")
+    except PackageNotFoundError:
+        playwright = "missing"
     return {
         "python": sys.version.split()[0],
         "chromium": out(CHROMIUM, "--version"),
@@ -78,7 +82,7 @@ def versions() -> dict[str, str]:
         "wrk": out("wrk", "-v"),
         "lighthouse": out(str(LIGHTHOUSE), "--version") if LIGHTHOUSE.exists() else "missing",
         "node": out("node", "--version"),
-        "playwright": getattr(playwright, "__version__", "?"),
+        "playwright": playwright,
     }
 
 
