@@ -8,6 +8,7 @@ stopped by the fixture that started it.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
@@ -135,6 +136,17 @@ def start_static(root: Path, tmp: Path) -> Server:
     server = Server(f"http://127.0.0.1:{port}", proc, log)
     wait_until_up(server.url + "/", proc)
     return server
+
+
+@contextlib.contextmanager
+def small_filesystem(path: Path, size: str) -> Iterator[Path]:
+    """A tmpfs of `size` (e.g. "400k", "96m") mounted at `path` for the block: a real disk that fills up."""
+    path.mkdir(parents=True, exist_ok=True)
+    subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size},mode=0755", "tmpfs", str(path)], check=True)
+    try:
+        yield path
+    finally:
+        subprocess.run(["umount", "-l", str(path)], check=False)
 
 
 @pytest.fixture(scope="session")

@@ -21,13 +21,12 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from .conftest import ROOT, TODAY, Server, make_config, seed, start_puente
+from .conftest import ROOT, TODAY, Server, make_config, seed, small_filesystem, start_puente
 
 READY = "body[data-offline=ready]"
 
@@ -178,16 +177,6 @@ CAN_MOUNT = _can_mount()
 needs_mount = pytest.mark.skipif(not CAN_MOUNT, reason="mounting a small tmpfs needs root; the injected-fault tests below cover the same")
 
 
-@contextmanager
-def small_disk(path: Path, megabytes: int) -> Iterator[Path]:
-    path.mkdir(parents=True, exist_ok=True)
-    subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={megabytes}m,mode=0755", "tmpfs", str(path)], check=True)
-    try:
-        yield path
-    finally:
-        subprocess.run(["umount", "-l", str(path)], check=False)
-
-
 def fill(disk: Path, leave: int) -> Path:
     """Fill the file system up to `leave` free bytes with one file; return it."""
     filler = disk / "filler"
@@ -205,7 +194,7 @@ def fill(disk: Path, leave: int) -> Path:
 
 @needs_mount
 def test_a_publish_onto_a_full_disk_fails_clearly_and_changes_nothing(tmp_path: Path, copy_content: Path, release_dir: Path) -> None:
-    with small_disk(tmp_path / "var", 96) as data:
+    with small_filesystem(tmp_path / "var", "96m") as data:
         server = start_puente(tmp_path, "--content", str(copy_content), *seed(tmp_path, release_dir))
         try:
             served, page = release_id(server), fetch(server, "/es/rights/school/")

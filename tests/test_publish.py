@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import shutil
 import subprocess
 import sys
 import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 
 import polib
@@ -18,7 +16,7 @@ import pytest
 from backend import releases
 from backend.config import Config
 
-from .conftest import ROOT, Server, TODAY, make_config, start_puente
+from .conftest import ROOT, TODAY, make_config, small_filesystem, start_puente
 
 
 @pytest.fixture
@@ -126,18 +124,8 @@ def test_killed_between_build_and_switch_leaves_the_previous_release(workspace: 
     assert releases.current_id(workspace) != before
 
 
-@contextlib.contextmanager
-def tiny_filesystem(path: Path, size: str) -> Iterator[Path]:
-    path.mkdir(parents=True, exist_ok=True)
-    subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(path)], check=True)
-    try:
-        yield path
-    finally:
-        subprocess.run(["umount", "-l", str(path)], check=False)
-
-
 def test_disk_full_during_publish_changes_nothing(workspace: Config, tmp_path: Path) -> None:
-    with tiny_filesystem(tmp_path / "small", "400k") as small:
+    with small_filesystem(tmp_path / "small", "400k") as small:
         cfg = workspace.with_(data=small / "var")
         proc = cli(cfg, "publish")
         assert proc.returncode == 1
@@ -147,7 +135,7 @@ def test_disk_full_during_publish_changes_nothing(workspace: Config, tmp_path: P
 
 
 def test_read_only_data_directory_during_publish_changes_nothing(workspace: Config, tmp_path: Path) -> None:
-    with tiny_filesystem(tmp_path / "ro", "50m") as ro:
+    with small_filesystem(tmp_path / "ro", "50m") as ro:
         cfg = workspace.with_(data=ro / "var")
         assert cli(cfg, "publish").returncode == 0
         before = releases.current_id(cfg)
