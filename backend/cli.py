@@ -29,43 +29,39 @@ from typing import Any
 
 from . import build as building
 from . import releases
-from .auth import Accounts
-from . import share
-from . import hsds
-from .catalog import atomic_write, extract
+from ._files import atomic_write
+from .build import metadata
+from .build.links import unconfigured_warning
+from .checks import check_report, status_rows
 from .config import SETTINGS, Config
-from .content import load
-from .errors import Collector, ContentError
-from .i18n import catalog_problems, discover, status
-from .share import load_plan
+from .content import hsds, load
+from .errors import ContentError
+from .i18n.extract import extract
+from .web.admin.auth import Accounts
 
 
 def _settings_epilog() -> str:
     lines = ["settings (a flag wins over its environment variable):"]
     for s in SETTINGS:
-        lines.append(f"  --{s.name.replace('_', '-'):<12} {s.env:<18} {s.help} (default: {s.default or 'none'})")
+        lines.append(f"  {s.flag:<14} {s.env:<18} {s.help} (default: {s.default or 'none'})")
     return "\n".join(lines)
 
 
-def parser() -> argparse.ArgumentParser:
-    common = argparse.ArgumentParser(add_help=False)
+def _settings_parsers() -> tuple[argparse.ArgumentParser, argparse.ArgumentParser]:
+    """The flags of every setting (config.SETTINGS): those of every command, and the server's own."""
+    common, serve_opts = argparse.ArgumentParser(add_help=False), argparse.ArgumentParser(add_help=False)
     for s in SETTINGS:
-        if s.name in {"host", "port", "access_log"}:
-            continue
-        common.add_argument(
-            f"--{s.name.replace('_', '-')}", dest=s.name, metavar=s.name.upper(), default=argparse.SUPPRESS, help=f"{s.help} [{s.env}]"
-        )
-    serve_opts = argparse.ArgumentParser(add_help=False)
-    serve_opts.add_argument("--host", default=argparse.SUPPRESS, help="address to listen on [PUENTE_HOST] (default 127.0.0.1)")
-    serve_opts.add_argument("--port", default=argparse.SUPPRESS, help="port to listen on [PUENTE_PORT] (default 8000)")
-    serve_opts.add_argument(
-        "--access-log", dest="access_log", action="store_const", const="on", default=argparse.SUPPRESS,
-        help="log each request with the visitor's address [PUENTE_ACCESS_LOG] (default off, for privacy)",
-    )
-    serve_opts.add_argument(
-        "--workers", type=_workers, default=argparse.SUPPRESS, metavar="N",
-        help="server processes sharing the port (default 1; one per core serves more families at once)",
-    )
+        target = serve_opts if s.serve else common
+        help_text = f"{s.help} [{s.env}] (default: {s.default or 'none'})"
+        if s.switch:
+            target.add_argument(s.flag, dest=s.name, action="store_const", const="on", default=argparse.SUPPRESS, help=help_text)
+        else:
+            target.add_argument(s.flag, dest=s.name, metavar=s.name.upper(), default=argparse.SUPPRESS, help=help_text)
+    return common, serve_opts
+
+
+def parser() -> argparse.ArgumentParser:
+    common, serve_opts = _settings_parsers()
     top = argparse.ArgumentParser(
         prog="serve.py",
         description="Puente: rights and services for immigrant families, offline, in their language.",
@@ -131,7 +127,7 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_export_hsds(cfg, args.out)
         if command == "import-hsds":
             return cmd_import_hsds(cfg, args.file, args.category, args.replace, args.dry_run)
-        return cmd_serve(cfg, getattr(args, "workers", 1))
+        return cmd_serve(cfg)
     except ContentError as e:
         print(f"serve.py {command}: the content has problems; nothing was changed.", file=sys.stderr)
         for problem in e.problems:
@@ -207,7 +203,7 @@ def cmd_build(cfg: Config, out: Path) -> int:
     took = time.perf_counter() - started
     langs = ", ".join(lang["tag"] for lang in info["languages"])
     print(f"built release {info['id']} into {out}: {info['pages']} pages in {langs} ({took:.1f}s)")
-    if warning := share.unconfigured_warning(cfg):
+    if warning := unconfigured_warning(cfg):
         print(warning, file=sys.stderr)
     return 0
 
@@ -246,29 +242,8 @@ def cmd_import_hsds(cfg: Config, file: Path, category: str, replace: bool, dry_r
     return 0
 
 
-def status_rows(cfg: Config) -> list[dict[str, object]]:
-    rows = []
-    for lang in discover(cfg.locales):
-        if lang.is_source:
-            continue
-        st = status(lang)
-        rows.append(
-            {
-                "language": lang.tag,
-                "name": lang.native_name,
-                "english_name": lang.english_name,
-                "translated": st.translated,
-                "fuzzy": st.fuzzy,
-                "untranslated": st.untranslated,
-                "percent": round(st.percent, 1),
-                "review": "reviewed" if lang.reviewed else "draft",
-            }
-        )
-    return rows
-
-
 def cmd_status(cfg: Config, as_json: bool) -> int:
-    rows = status_rows(cfg)
+    rows = status_rows(building.load_inputs(cfg))
     if as_json:
         print(json.dumps(rows, ensure_ascii=False, indent=1))
         return 0
@@ -278,34 +253,8 @@ def cmd_status(cfg: Config, as_json: bool) -> int:
     return 0
 
 
-def check_report(cfg: Config) -> dict[str, list[str]]:
-    """Validate everything; raise ContentErrors listing every error; return warnings a person should act on."""
-    problems = Collector()
-    content = None
-    try:
-        content = load(cfg.content)
-        load_plan(content)  # content/share.toml: what the flyer and card print
-    except ContentError as e:
-        problems.catch(e)
-    for path in sorted(cfg.locales.glob("*/LC_MESSAGES/messages.po")):
-        problems.problems.extend(catalog_problems(path))
-    problems.raise_if_any()
-    assert content is not None
-    languages = discover(cfg.locales)
-    return {
-        "missing_links": [f"{f}:{line}: link missing in the source: {text}" for f, line, text in content.missing_links()],
-        "past_review": [f"{p.file}: past its review date {p.review_by}" for p in content.pages if cfg.today > p.review_by],
-        "draft_catalogs": [f"{lang.catalog}: draft, not yet reviewed by a person" for lang in languages if not lang.reviewed],
-        "incomplete_catalogs": [
-            f"{row['language']}: {row['untranslated']} untranslated, {row['fuzzy']} fuzzy (shown in English)"
-            for row in status_rows(cfg)
-            if row["untranslated"] or row["fuzzy"]
-        ],
-    }
-
-
 def cmd_check(cfg: Config, as_json: bool) -> int:
-    report = check_report(cfg)
+    report = check_report(building.load_inputs(cfg))
     if as_json:
         print(json.dumps({"ok": True, "warnings": report}, indent=1))
         return 0
@@ -318,26 +267,20 @@ def cmd_check(cfg: Config, as_json: bool) -> int:
     return 0
 
 
-def _workers(value: str) -> int:
-    if not value.isdigit() or not 1 <= int(value) <= 64:
-        raise argparse.ArgumentTypeError(f"must be a whole number from 1 to 64, not {value!r}")
-    return int(value)
-
-
-def cmd_serve(cfg: Config, workers: int = 1) -> int:
+def cmd_serve(cfg: Config) -> int:
     import uvicorn
 
-    from .app import create_server_app
+    from .web.app import create_server_app
 
     started = time.perf_counter()
     how = ensure_current(cfg)
     print(f"{how} in {time.perf_counter() - started:.1f}s; serving http://{cfg.host}:{cfg.port}/", flush=True)
-    if warning := share.unconfigured_warning(cfg):
+    if warning := unconfigured_warning(cfg):
         print(warning, file=sys.stderr, flush=True)
     options = {"host": cfg.host, "port": cfg.port, "access_log": cfg.access_log, "log_level": "info", "server_header": False}
-    if workers > 1:  # each worker process builds its app from the environment (backend.app.app_from_env)
+    if cfg.workers > 1:  # each worker process builds its app from the environment (backend.web.app.app_from_env)
         os.environ.update(config_environment(cfg))
-        _run_workers("backend.app:app_from_env", workers, options)
+        _run_workers("backend.web.app:app_from_env", cfg.workers, options)
         return 0
     uvicorn.run(create_server_app(cfg), **options)  # type: ignore[arg-type]
     return 0
@@ -383,15 +326,19 @@ def ensure_current(cfg: Config) -> str:
     releases.recover(cfg)
     current = releases.current_id(cfg)
     if current and releases.history(cfg):
-        pending = "" if building.source_hash(cfg) == _source_of(cfg, current) else " (the working content has unpublished changes)"
+        try:
+            same = building.load_inputs(cfg).source == _source_of(cfg, current)
+        except ContentError:
+            same = False
+        pending = "" if same else " (the working content has unpublished changes)"
         return f"serving published release {current}{pending}"
     release_dir, info, built = building.ensure_release(cfg)
-    building.set_current(cfg, str(info["id"]))
+    releases.set_current(cfg, str(info["id"]))
     return f"{'built' if built else 'reused'} release {info['id']}"
 
 
 def _source_of(cfg: Config, release_id: str) -> str:
     try:
-        return str(json.loads((cfg.releases / release_id / "release.json").read_text())["source"])
-    except (OSError, ValueError, KeyError):
+        return str(metadata.read_info(cfg.releases / release_id).get("source", ""))
+    except ValueError:
         return ""

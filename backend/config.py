@@ -17,20 +17,35 @@ PROJECT = Path(__file__).resolve().parent.parent
 
 @dataclass(frozen=True)
 class Setting:
+    """One setting: its name (the --flag, with - for _), environment variable, default and help.
+
+    `serve` settings only concern the server; `switch` settings are flags without a value (on).
+    """
+
     name: str
     env: str
     default: str
     help: str
+    serve: bool = False
+    switch: bool = False
+
+    @property
+    def flag(self) -> str:
+        return "--" + self.name.replace("_", "-")
 
 
 SETTINGS = (
     Setting("content", "PUENTE_CONTENT", "content", "content pack directory (pages, services, site.toml)"),
     Setting("locales", "PUENTE_LOCALES", "locales", "gettext catalogs directory (messages.pot, <lang>/LC_MESSAGES/messages.po)"),
     Setting("data", "PUENTE_DATA", "var", "where releases are kept; git-ignored"),
-    Setting("host", "PUENTE_HOST", "127.0.0.1", "address to listen on"),
-    Setting("port", "PUENTE_PORT", "8000", "port to listen on"),
+    Setting("host", "PUENTE_HOST", "127.0.0.1", "address to listen on", serve=True),
+    Setting("port", "PUENTE_PORT", "8000", "port to listen on", serve=True),
+    Setting("workers", "PUENTE_WORKERS", "1", "server processes sharing the port (1 to 64; one per core serves more families at once)", serve=True),
     Setting("exit_url", "PUENTE_EXIT_URL", "https://www.weather.gov/", "the neutral site the quick-exit control opens"),
-    Setting("access_log", "PUENTE_ACCESS_LOG", "off", "log every request with the visitor's address (on/off); off by default for privacy"),
+    Setting(
+        "access_log", "PUENTE_ACCESS_LOG", "off", "log every request with the visitor's address (on/off); off by default for privacy",
+        serve=True, switch=True,
+    ),
     Setting("keep", "PUENTE_KEEP", "10", "how many published releases to keep for rollback"),
     Setting("today", "PUENTE_TODAY", "", "the date builds treat as today (YYYY-MM-DD); empty means the real date"),
     Setting(
@@ -48,6 +63,7 @@ class Config:
     data: Path
     host: str = "127.0.0.1"
     port: int = 8000
+    workers: int = 1
     exit_url: str = "https://www.weather.gov/"
     access_log: bool = False
     keep: int = 10
@@ -87,6 +103,8 @@ class Config:
                 raise ValueError
         except ValueError:
             raise ValueError(f"port must be a number from 1 to 65535, not {raw['port']!r}") from None
+        if not raw["workers"].isdigit() or not 1 <= int(raw["workers"]) <= 64:
+            raise ValueError(f"workers must be a whole number from 1 to 64, not {raw['workers']!r}")
         if not raw["keep"].isdigit() or int(raw["keep"]) < 1:
             raise ValueError(f"keep must be a whole number of releases, 1 or more, not {raw['keep']!r}")
         if raw["access_log"].lower() not in {"on", "off", "true", "false", "1", "0", "yes", "no"}:
@@ -104,6 +122,7 @@ class Config:
             data=path("data"),
             host=raw["host"],
             port=port,
+            workers=int(raw["workers"]),
             exit_url=raw["exit_url"],
             access_log=raw["access_log"].lower() in {"on", "true", "1", "yes"},
             keep=int(raw["keep"]),

@@ -24,10 +24,11 @@ from pathlib import Path
 from typing import Any
 
 from . import build as building
+from ._files import append_json, atomic_write, read_jsonl
+from .build import metadata, worker
+from .checks import check_report
 from .config import Config
 from .errors import ContentError
-
-CRASH_HOOK = "PUENTE_TEST_CRASH_BEFORE_SWITCH"  # tests: die between build and switch, as a kill would
 
 
 class PublishError(RuntimeError):
@@ -40,43 +41,32 @@ def now() -> str:
 
 def audit(cfg: Config, who: str, action: str, **detail: Any) -> None:
     """Append one line to the audit log (O_APPEND: concurrent writers never interleave a line)."""
-    cfg.data.mkdir(parents=True, exist_ok=True)
-    line = json.dumps({"time": now(), "who": who, "action": action, **detail}, ensure_ascii=False) + "\n"
-    fd = os.open(cfg.data / "audit.log", os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
-    try:
-        os.write(fd, line.encode("utf-8"))
-    finally:
-        os.close(fd)
+    append_json(cfg.data / "audit.log", {"time": now(), "who": who, "action": action, **detail})
 
 
 def read_audit(cfg: Config) -> list[dict[str, Any]]:
-    path = cfg.data / "audit.log"
-    if not path.exists():
-        return []
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return read_jsonl(cfg.data / "audit.log")
 
 
 def current_id(cfg: Config) -> str | None:
     try:
         value = (cfg.data / "current").read_text().strip()
-    except FileNotFoundError:
+    except (FileNotFoundError, UnicodeDecodeError):
         return None
-    return value if value and (cfg.releases / value / "release.json").is_file() else None
+    return value if value and (cfg.releases / value / metadata.INFO_FILE).is_file() else None
+
+
+def set_current(cfg: Config, release_id: str) -> None:
+    """Point `current` at a release, in one atomic rename."""
+    atomic_write(cfg.data / "current", release_id + "\n", 0o644)
 
 
 def history(cfg: Config) -> list[dict[str, Any]]:
-    path = cfg.data / "history.jsonl"
-    if not path.exists():
-        return []
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return read_jsonl(cfg.data / "history.jsonl")
 
 
 def _append_history(cfg: Config, record: dict[str, Any]) -> None:
-    fd = os.open(cfg.data / "history.jsonl", os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-    try:
-        os.write(fd, (json.dumps(record, ensure_ascii=False) + "\n").encode("utf-8"))
-    finally:
-        os.close(fd)
+    append_json(cfg.data / "history.jsonl", record, 0o644)
 
 
 @contextmanager
@@ -98,8 +88,7 @@ def publish_lock(cfg: Config) -> Iterator[None]:
 
 def page_revisions(release_dir: Path) -> dict[str, dict[str, str]]:
     """{lang: {url: revision}} from a release's service-worker config and bundles."""
-    text = (release_dir / "sw.js").read_text(encoding="utf-8")
-    config = json.loads(text.split("const CONFIG = ", 1)[1].split(";\n", 1)[0])
+    config = worker.read_config((release_dir / "sw.js").read_text(encoding="utf-8"))
     out = {}
     for lang, bundle_url in config["languages"].items():
         bundle = json.loads((release_dir / bundle_url.lstrip("/")).read_text(encoding="utf-8"))
@@ -142,7 +131,7 @@ def _freeze(root: Path) -> None:
     root.chmod(0o555)
 
 
-def _remove(root: Path) -> None:
+def remove_release(root: Path) -> None:
     for path in [root, *root.rglob("*")]:
         if path.is_dir():
             path.chmod(stat.S_IRWXU)
@@ -159,9 +148,9 @@ def _friendly(error: OSError, cfg: Config) -> PublishError:
     return PublishError(f"could not write the release in {cfg.data}: {what}. Nothing changed; the current release is still served.")
 
 
-def pending(cfg: Config) -> dict[str, Any]:
+def pending(cfg: Config, inputs: building.Inputs | None = None) -> dict[str, Any]:
     """What publishing the working content now would change, without touching what is served."""
-    site, info = building.render(cfg)
+    site, info = building.render(inputs or building.load_inputs(cfg))
     cur = current_id(cfg)
     if cur is not None and info["id"] == cur:
         return {"id": info["id"], "changes": {}, "summary": "nothing to publish: the working content is what is served"}
@@ -176,11 +165,10 @@ def pending(cfg: Config) -> dict[str, Any]:
 
 def publish(cfg: Config, who: str, keep: int = 10) -> dict[str, Any]:
     """Check and build the working content, then make it current. Return the history record."""
-    from .cli import check_report  # one definition of "every check"
-
     with publish_lock(cfg):
-        check_report(cfg)  # raises ContentErrors: nothing is built
-        site, info = building.render(cfg)
+        inputs = building.load_inputs(cfg)
+        check_report(inputs)  # raises ContentErrors: nothing is built
+        site, info = building.render(inputs)
         dest = cfg.releases / info["id"]
         previous = current_id(cfg)
         if previous == info["id"]:
@@ -192,18 +180,21 @@ def publish(cfg: Config, who: str, keep: int = 10) -> dict[str, Any]:
         except OSError as e:
             raise _friendly(e, cfg) from e
         diff = changes(page_revisions(cfg.releases / previous) if previous else {}, page_revisions(dest))
-        if os.environ.get(CRASH_HOOK):
-            os._exit(17)
+        _before_switch()
         record = {"id": info["id"], "time": now(), "who": who, "action": "publish", "previous": previous, "changes": diff,
                   "summary": summarize(diff)}
         try:
-            building.set_current(cfg, info["id"])
+            set_current(cfg, info["id"])
             _append_history(cfg, record)
         except OSError as e:
             raise _friendly(e, cfg) from e
         audit(cfg, who, "publish", release=info["id"], previous=previous, summary=record["summary"])
         prune(cfg, keep)
         return record
+
+
+def _before_switch() -> None:
+    """The moment between a release written and made current (a crash test patches it)."""
 
 
 def rollback(cfg: Config, who: str, release_id: str | None = None) -> dict[str, Any]:
@@ -215,13 +206,13 @@ def rollback(cfg: Config, who: str, release_id: str | None = None) -> dict[str, 
             if not ids:
                 raise PublishError("there is no earlier release to roll back to")
             release_id = ids[-1]
-        if not (cfg.releases / release_id / "release.json").is_file():
+        if not (cfg.releases / release_id / metadata.INFO_FILE).is_file():
             raise PublishError(f"no release {release_id!r} is kept; `serve.py releases` lists them")
         diff = changes(page_revisions(cfg.releases / cur) if cur else {}, page_revisions(cfg.releases / release_id))
         record = {"id": release_id, "time": now(), "who": who, "action": "rollback", "previous": cur, "changes": diff,
                   "summary": summarize(diff)}
         try:
-            building.set_current(cfg, release_id)
+            set_current(cfg, release_id)
             _append_history(cfg, record)
         except OSError as e:
             raise _friendly(e, cfg) from e
@@ -234,8 +225,13 @@ def listing(cfg: Config) -> list[dict[str, Any]]:
     records = {r["id"]: r for r in history(cfg)}
     cur = current_id(cfg)
     out = []
-    for info_path in cfg.releases.glob("*/release.json"):
-        info = json.loads(info_path.read_text())
+    for release_dir in cfg.releases.glob("*"):
+        if release_dir.name.startswith(".") or not release_dir.is_dir():
+            continue
+        try:
+            info = metadata.read_info(release_dir)
+        except ValueError:
+            continue
         rec = records.get(info["id"], {})
         out.append({
             "id": info["id"],
@@ -252,7 +248,7 @@ def prune(cfg: Config, keep: int) -> None:
     cur = current_id(cfg)
     for r in listing(cfg)[keep:]:
         if r["id"] != cur:
-            _remove(cfg.releases / r["id"])
+            remove_release(cfg.releases / r["id"])
 
 
 def recover(cfg: Config) -> None:
@@ -260,7 +256,7 @@ def recover(cfg: Config) -> None:
     if cfg.releases.is_dir():
         for tmp in cfg.releases.glob(".*"):
             if tmp.is_dir():
-                _remove(tmp)
+                remove_release(tmp)
     for tmp in cfg.data.glob(".current.*"):
         tmp.unlink(missing_ok=True)
 

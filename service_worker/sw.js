@@ -3,9 +3,11 @@
    of each language this phone holds, copying entries whose revision did not change from the
    previous release's cache and downloading only the rest; a failed download fails the install,
    so the old release keeps working. The new worker waits until the page asks it to take over. */
-const CONFIG = /*__PUENTE_CONFIG__*/ { release: "dev", shell: [], languages: {} };
+const CONFIG = /*__PUENTE_CONFIG__*/ { release: "dev", shell: [], languages: {}, hashed: "$^" };
 const PREFIX = "puente-";
 const CACHE = PREFIX + CONFIG.release;
+// Names that carry a content hash never change meaning (backend/policy.py's rule, written into CONFIG).
+const HASHED = new RegExp(CONFIG.hashed);
 const REVISIONS = "/__puente/revisions"; // a synthetic entry in each cache: { url: revision }
 const NETWORK_ONLY = /^\/(admin|api)\//;
 const BUNDLE = /^\/([^/]+)\/bundle\.[0-9a-f]+\.json$/;
@@ -165,7 +167,7 @@ async function fromCaches(url, revision, previous) {
 }
 
 async function download(url) {
-  const hashed = /\.[0-9a-f]{10,}\.[a-z0-9]+$/.test(url);
+  const hashed = HASHED.test(url);
   const response = await fetch(url, { cache: hashed ? "default" : "no-cache", credentials: "omit" });
   if (!response.ok || response.redirected) throw new Error(`precache ${url}: HTTP ${response.status}`);
   return response;

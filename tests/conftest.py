@@ -117,7 +117,7 @@ def start_puente(tmp: Path, *extra: str, env: dict[str, str] | None = None, port
 def seed(tmp: Path, release_dir: Path) -> tuple[str, ...]:
     """Put the suite's release where `serve` finds it; return the arguments under which `serve` reuses it
     instead of building (its share links carry the address it was built for), and so does a publish."""
-    from backend.share import base_url
+    from backend.build.links import base_url
 
     release_id = json.loads((release_dir / "release.json").read_text())["id"]
     shutil.copytree(release_dir, tmp / "var" / "releases" / release_id)

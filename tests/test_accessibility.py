@@ -457,7 +457,7 @@ def test_the_admin_console_is_accessible_and_keeps_the_csp(tmp_path: Path, relea
     pytest.importorskip("backend.admin")
     from axe_playwright_python.sync_playwright import Axe
 
-    from backend.auth import Accounts
+    from backend.web.admin.auth import Accounts
 
     from .conftest import make_config, seed, start_puente
 

@@ -13,8 +13,8 @@ import pytest
 from starlette.testclient import TestClient
 
 from backend import releases
-from backend.app import create_server_app
-from backend.auth import COOKIE, Accounts
+from backend.web.app import create_server_app
+from backend.web.admin.auth import COOKIE, Accounts
 from backend.config import Config
 
 from .conftest import ROOT, make_config
@@ -188,7 +188,7 @@ def test_notice_is_added_translated_and_shown_on_every_page(client: TestClient, 
     assert r.status_code == 200 and "Know your rights workshop on Saturday" in r.text
     bad = client.post("/admin/notices/", data={"csrf": csrf, "text": "Oops", "starts": "2026-12-05", "expires": "2026-11-01"})
     assert bad.status_code == 422 and "expires before it starts" in bad.text
-    from backend.catalog import extract
+    from backend.i18n.extract import extract
 
     extract(cfg)
     po_path = cfg.locales / "es" / "LC_MESSAGES" / "messages.po"

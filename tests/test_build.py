@@ -12,7 +12,7 @@ from pathlib import Path
 import brotli
 import pytest
 
-from backend.build import build, ensure_release, source_hash
+from backend.build import build, ensure_release, load_inputs
 from backend.config import Config
 from backend.content import load
 from backend.i18n import discover
@@ -124,7 +124,7 @@ def test_serve_reuses_a_release_when_nothing_changed(tmp_path: Path) -> None:
     assert built
     again_dir, again, built_again = ensure_release(cfg)
     assert not built_again and again_dir == first_dir and again["id"] == first["id"]
-    assert first["source"] == source_hash(cfg)
+    assert first["source"] == load_inputs(cfg).source
 
 
 @pytest.mark.parametrize("tag", ["en", "es"])

@@ -16,8 +16,8 @@ import pytest
 import vobject
 from starlette.testclient import TestClient
 
-from backend import vcard
-from backend.app import create_app
+from backend.build import vcard
+from backend.web.app import create_app
 from backend.content import Address, load
 from backend.errors import ContentErrors
 from backend.i18n import discover

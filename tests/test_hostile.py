@@ -31,11 +31,13 @@ import pytest
 from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
-from backend import markup
-from backend.app import MAX_BODY, BodyLimit, create_app
+from backend.content import markup
+from backend.policy import MAX_BODY
+from backend.web.app import create_app
+from backend.web.middleware import BodyLimit
 from backend.errors import ContentError
-from backend.i18n import catalog_problems, discover, read_catalog, validate_translations
-from backend.static import Release
+from backend.i18n import catalog_problems, discover, parse_catalog, raise_problems, read_catalog
+from backend.web.static import Release
 
 from .conftest import Server
 
@@ -217,7 +219,7 @@ def test_catalog_validator_reports_problems_and_never_crashes(scratch: Path, dat
         return
     lang = next(lang for lang in languages if lang.tag == "es")
     try:
-        validate_translations(lang)
+        raise_problems([parse_catalog(lang.catalog)])
     except ContentError:
         assert problems
     else:
@@ -684,8 +686,8 @@ def signed_in(release_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> It
     pytest.importorskip("backend.admin")
     from starlette.testclient import TestClient
 
-    from backend.app import create_server_app
-    from backend.auth import Accounts
+    from backend.web.app import create_server_app
+    from backend.web.admin.auth import Accounts
 
     from .conftest import ROOT, make_config, seed
 
@@ -739,9 +741,10 @@ def test_any_request_to_any_route_leaves_the_server_and_the_content_sound(
 
 def test_after_the_fuzzing_the_content_and_catalogs_still_build(signed_in: tuple[Any, str, Any]) -> None:
     """Whatever the random requests saved passed the same checks as a build: the pack still loads and validates."""
-    from backend.cli import check_report
+    from backend.build import load_inputs
+    from backend.checks import check_report
     from backend.content import load
 
     _, _, cfg = signed_in
     load(cfg.content)
-    check_report(cfg)  # raises ContentErrors on any problem
+    check_report(load_inputs(cfg))  # raises ContentErrors on any problem

@@ -19,8 +19,8 @@ import pytest
 from jsonschema import Draft202012Validator, FormatChecker
 from starlette.testclient import TestClient
 
-from backend import hsds
-from backend.app import create_app
+from backend.content import hsds
+from backend.web.app import create_app
 from backend.content import Service, load
 from backend.errors import ContentErrors
 
@@ -290,7 +290,7 @@ def test_inactive_services_are_skipped_with_a_note(copy_content: Path, exported:
 
 
 def test_descriptions_keep_their_markdown_through_export_and_import() -> None:
-    from backend import markup
+    from backend.content import markup
 
     source = "A paragraph with **bold** and [a link](https://example.org/).\n\n## A heading\n\n- one\n  - nested\n- two\n\nLast paragraph."
     blocks = markup.parse_blocks(source)

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from starlette.testclient import TestClient
 
-from backend.app import create_app
+from backend.web.app import create_app
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from backend.errors import ContentError
-from backend.markup import Rendered, links, parse_blocks, plain_text, render_blocks, render_inline, signature
+from backend.content.markup import Rendered, links, parse_blocks, plain_text, render_blocks, render_inline, signature
 
 
 def test_blocks_are_units_with_their_lines() -> None:

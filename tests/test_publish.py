@@ -27,8 +27,18 @@ def workspace(tmp_path: Path) -> Config:
     return make_config(tmp_path, content=tmp_path / "content", locales=tmp_path / "locales")
 
 
-def cli(cfg: Config, *args: str, env: dict[str, str] | None = None, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    cmd = [sys.executable, str(ROOT / "serve.py"), *args, "--content", str(cfg.content), "--locales", str(cfg.locales), "--data", str(cfg.data)]
+# `serve.py` with the moment between writing a release and switching to it made fatal, as a kill would be.
+CRASH_BEFORE_SWITCH = (
+    "import os, sys; sys.path.insert(0, sys.argv.pop(1)); from backend import releases; "
+    "releases._before_switch = lambda: os._exit(17); from backend.cli import main; sys.exit(main(sys.argv[1:]))"
+)
+
+
+def cli(
+    cfg: Config, *args: str, env: dict[str, str] | None = None, stdin: str | None = None, crash_before_switch: bool = False
+) -> subprocess.CompletedProcess[str]:
+    entry = ["-c", CRASH_BEFORE_SWITCH, str(ROOT)] if crash_before_switch else [str(ROOT / "serve.py")]
+    cmd = [sys.executable, *entry, *args, "--content", str(cfg.content), "--locales", str(cfg.locales), "--data", str(cfg.data)]
     environment = {**os.environ, "PUENTE_TODAY": TODAY.isoformat(), **(env or {})}
     return subprocess.run(cmd, capture_output=True, text=True, timeout=180, env=environment, input=stdin)
 
@@ -115,7 +125,7 @@ def test_killed_between_build_and_switch_leaves_the_previous_release(workspace: 
     assert cli(workspace, "publish").returncode == 0
     before = releases.current_id(workspace)
     change_spanish(workspace, "No Hartford resident will be detained", "Texto nuevo de prueba.")
-    proc = cli(workspace, "publish", env={releases.CRASH_HOOK: "1"})
+    proc = cli(workspace, "publish", crash_before_switch=True)
     assert proc.returncode == 17
     assert releases.current_id(workspace) == before
     assert len(releases.history(workspace)) == 1

@@ -16,7 +16,7 @@ import pytest
 
 from backend.content import load
 from backend.i18n import discover
-from backend.search import split_sentences
+from backend.build.search import split_sentences
 
 from .conftest import ROOT, Server, start_puente
 from .seed_facts import SERVICES

@@ -13,8 +13,9 @@ from pathlib import Path
 import pytest
 from starlette.testclient import TestClient
 
-from backend.app import DENIED_FEATURES, HEADERS, HSTS_HEADER, MAX_BODY, create_app
-from backend.build import HEADERS_FILE
+from backend.policy import DENIED_FEATURES, HEADERS, HSTS_HEADER, MAX_BODY
+from backend.web.app import create_app
+from backend.policy import HEADERS_FILE
 
 from .conftest import ROOT
 
@@ -128,7 +129,7 @@ def test_hsts_only_over_https(release_dir: Path) -> None:
 
 
 def test_a_header_set_by_a_route_cannot_weaken_ours(release_dir: Path) -> None:
-    from backend.app import SecurityHeaders
+    from backend.web.middleware import SecurityHeaders
 
     async def weak(scope, receive, send):  # type: ignore[no-untyped-def]
         await send({"type": "http.response.start", "status": 200, "headers": [
@@ -142,8 +143,8 @@ def test_a_header_set_by_a_route_cannot_weaken_ours(release_dir: Path) -> None:
 
 def test_the_admin_console_carries_the_headers(tmp_path: Path, release_dir: Path) -> None:
     pytest.importorskip("backend.admin")
-    from backend.app import create_server_app
-    from backend.build import set_current
+    from backend.web.app import create_server_app
+    from backend.releases import set_current
 
     from .conftest import make_config
 
@@ -222,7 +223,7 @@ def test_each_worker_process_gets_the_headers_and_the_body_limit(tmp_path: Path,
     app_module = pytest.importorskip("backend.app")
     if not hasattr(app_module, "app_from_env"):
         pytest.skip("no multi-process serving in this version")
-    from backend.build import set_current
+    from backend.releases import set_current
     from backend.cli import config_environment
 
     from .conftest import make_config

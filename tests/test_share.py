@@ -20,7 +20,8 @@ import zxingcpp
 from PIL import Image
 
 import backend.build as building
-from backend import cli, share
+from backend import cli
+from backend.build import links as share
 from backend.build import build
 from backend.config import Config
 from backend.content import load
@@ -271,7 +272,7 @@ def card_faces(page: str) -> list[str]:
 
 
 def test_card_statements_are_the_page_units_translated_in_front_and_english_behind(public_release: Path) -> None:
-    plan = share.load_plan(CONTENT)
+    plan = CONTENT.share
     assert plan is not None and len(plan.card) == 4
     po = polib.pofile(str(ROOT / "locales" / "es" / "LC_MESSAGES" / "messages.po"))
     spanish = {(e.msgctxt, e.msgid): e.msgstr for e in po}
@@ -291,7 +292,7 @@ def test_card_statements_are_the_page_units_translated_in_front_and_english_behi
 def test_card_follows_small_edits_of_a_page_and_names_the_line_of_a_statement_gone_from_it(copy_content: Path) -> None:
     page = copy_content / "pages" / "rights" / "hartford.md"
     page.write_text(page.read_text().replace("No Hartford resident will be detained", "No Hartford resident will ever be detained"))
-    plan = share.load_plan(load(copy_content))
+    plan = load(copy_content).share
     assert plan is not None
     assert [b.text for _, b in plan.card][-1].startswith("No Hartford resident will ever be detained"), (
         "the card prints the page as it is now"
@@ -302,7 +303,7 @@ def test_card_follows_small_edits_of_a_page_and_names_the_line_of_a_statement_go
     text = toml.read_text()
     toml.write_text(text.replace('contacts = "legal"', 'contacts = "lawyers"'))
     with pytest.raises(ContentError) as caught:
-        share.load_plan(load(copy_content))
+        load(copy_content).share
     messages = [str(p) for p in caught.value.problems]
     lines = text.splitlines()
     contacts_line = next(i for i, line in enumerate(lines, 1) if line.startswith("contacts"))

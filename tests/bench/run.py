@@ -330,7 +330,7 @@ def section_build(rep: Report, work: Path, quick: bool) -> None:
 
 
 def section_load(rep: Report, work: Path, seconds: int, page: str) -> None:
-    from backend.app import HEADERS
+    from backend.policy import HEADERS
 
     data = work / "load-var"
     if publish_available():  # a published release is what `serve` keeps serving: no rebuild when the work tree changes meanwhile

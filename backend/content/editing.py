@@ -10,16 +10,15 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-import shutil
-import tempfile
 import tomllib
 from pathlib import Path
 from typing import Any
 
-from .catalog import atomic_write
-from .config import Config
-from .content import NOTICES_FILE, Content, load
-from .errors import ContentError
+from .._files import atomic_write, trial_copy
+from ..config import Config
+from ..errors import ContentError
+from .loader import load
+from .model import NOTICES_FILE, Content
 
 PAGE_FIELDS = ("title", "nav", "summary", "as_of", "review_by", "sources", "order", "body")
 SERVICE_FIELDS = ("name", "category", "description", "phones", "email", "website", "street", "city", "state", "postal_code",
@@ -156,9 +155,7 @@ def _field_of(text: str, line: int | None, fields: tuple[str, ...], body_field: 
 def save(cfg: Config, rel: str, text: str, fields: tuple[str, ...], body_field: str | None = None) -> dict[str, list[str]]:
     """Write `text` to content/<rel> if the whole pack then loads; else return {field: [problems]}."""
     target = cfg.content / rel
-    with tempfile.TemporaryDirectory() as tmp:
-        trial = Path(tmp) / cfg.content.name
-        shutil.copytree(cfg.content, trial)
+    with trial_copy(cfg.content) as trial:
         (trial / rel).parent.mkdir(parents=True, exist_ok=True)
         (trial / rel).write_text(text, encoding="utf-8")
         try:

@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from html import escape
 
-from .errors import ContentError
+from ..errors import ContentError
 
 MISSING = "#"
 

@@ -9,8 +9,6 @@ ASGI. One predicate decides what is immutable: a content hash in the name.
 
 from __future__ import annotations
 
-import json
-import re
 from pathlib import Path
 from typing import Any
 
@@ -18,29 +16,24 @@ from starlette.types import Receive, Scope, Send
 from whitenoise import WhiteNoise
 from whitenoise.responders import Redirect, StaticFile
 
-PAGE_MAX_AGE = 300  # pages and manifests: five minutes; the service worker holds them for offline anyway
-HASHED = re.compile(r"\.[0-9a-f]{12}\.[A-Za-z0-9]+$")
+from ..build.metadata import language_tags, read_info
+from ..policy import NOT_SERVED, PAGE_MAX_AGE, SERVICE_WORKER_HEADERS, cache_control, is_hashed
+
 CHUNK = 64 * 1024
 MEDIA_TYPES = {".webmanifest": "application/manifest+json", ".vcf": "text/vcard"}
-NOT_SERVED = {"/release.json", "/api/hsds/organizations.json", "/_headers"}  # the second goes through its route in app.py; the third is for static hosts
-SERVICE_WORKER_HEADERS = (("Cache-Control", "no-cache"), ("Service-Worker-Allowed", "/"))
-IMMUTABLE = f"public, max-age={WhiteNoise.FOREVER}, immutable"
 
 
 def is_immutable(path: str, url: str) -> bool:
-    return bool(HASHED.search(url))
+    return is_hashed(url)
 
 
 def _headers(headers: Any, path: str, url: str) -> None:
     headers["Content-Type"] = headers["Content-Type"].replace('charset="utf-8"', "charset=utf-8")
     headers["Vary"] = "Accept-Encoding"
+    headers["Cache-Control"] = cache_control(url)
     if url == "/sw.js":
         for name, value in SERVICE_WORKER_HEADERS:
             headers[name] = value
-    elif not is_immutable(path, url):
-        headers["Cache-Control"] = f"public, max-age={PAGE_MAX_AGE}"
-    else:
-        headers["Cache-Control"] = IMMUTABLE
 
 
 class Release:
@@ -48,9 +41,9 @@ class Release:
 
     def __init__(self, root: Path, release_id: str | None = None):
         self.root = Path(root)
-        info = json.loads((self.root / "release.json").read_text(encoding="utf-8"))
+        info = read_info(self.root)
         self.id: str = release_id or info["id"]
-        self.languages: set[str] = {lang["tag"] for lang in info["languages"]}
+        self.languages: set[str] = set(language_tags(info))
         index = WhiteNoise(
             None,
             root=str(self.root),

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from .build import LanguageRenderer
+    from .renderer import LanguageRenderer
 
 # A sentence ends at . ! ? or Arabic ؟ before a space and anything but a lower-case Latin letter
 # ("U.S. their home" stays whole), or right after a CJK full stop, which takes no space.

@@ -3,22 +3,30 @@
     content/site.toml            site name, sources, categories, directory metadata
     content/pages/**/*.md        pages: TOML front matter between `+++` lines, then Markdown
     content/services/*.toml      one file per organization in the service directory
+    content/notices.toml         short dated announcements (optional)
+    content/share.toml           what the flyer and wallet card print (optional; share_plan.py)
 
 `load(dir)` reports every problem it finds at once, each as `file:line: what`.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
-import tomllib
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..errors import Collector, ContentError
 from . import markup
-from .errors import Collector, ContentError
+from ._toml import Reader as _Reader
+from ._toml import date as _date
+from ._toml import sources as _sources
+from ._toml import text as _text
+from ._toml import unknown as _unknown
 from .markup import Block
+from .model import NOTICES_FILE, Address, Category, Content, Notice, Page, Phone, Service, Site, Source
+from .share_plan import read_plan
 
 RESERVED_PAGE_IDS = {"services", "search", "share", "offline", "admin", "api", "static", "404"}
 _EMAIL = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$")
@@ -26,174 +34,6 @@ _URL = re.compile(r"^https?://[A-Za-z0-9.-]+(?::\d+)?(?:/[^\s<>\"']*)?$")
 _ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _LANG = re.compile(r"^[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$")
 _TOLL_FREE = {"800", "833", "844", "855", "866", "877", "888"}
-
-
-@dataclass(frozen=True)
-class Source:
-    id: str
-    title: str
-    url: str  # "#" when the source gives no public link
-
-    @property
-    def missing(self) -> bool:
-        return self.url == markup.MISSING
-
-
-@dataclass(frozen=True)
-class Category:
-    id: str
-    name: str
-    line: int
-
-
-@dataclass(frozen=True)
-class Unit:
-    """A translatable piece of text and where it comes from."""
-
-    context: str  # msgctxt
-    text: str  # msgid (inline Markdown)
-    comment: str  # `#.` for translators: where it appears
-    file: str
-    line: int
-
-
-@dataclass(frozen=True)
-class Page:
-    id: str  # "home", "rights", "rights/school", ...
-    path: str  # URL path below /{lang}/: "", "rights/", "rights/school/"
-    file: str
-    title: str
-    summary: str
-    as_of: dt.date
-    review_by: dt.date
-    sources: tuple[Source, ...]
-    blocks: tuple[Block, ...]
-    order: int
-    nav: str  # a short label for the main navigation; top-level pages only
-    lines: dict[str, int] = field(hash=False, compare=False)
-
-    @property
-    def context(self) -> str:
-        return f"page:{self.id}"
-
-    @property
-    def parent_id(self) -> str | None:
-        if self.id == "home":
-            return None
-        return self.id.rpartition("/")[0] or "home"
-
-
-@dataclass(frozen=True)
-class Phone:
-    number: str  # as shown: the local format
-    e164: str  # for tel: links
-    label: str
-    languages: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class Address:
-    street: str
-    city: str
-    state: str
-    postal_code: str
-    label: str
-
-    def lines(self) -> list[str]:
-        last = f"{self.city}, {self.state} {self.postal_code}".strip()
-        return [self.street, last]
-
-    def one_line(self) -> str:
-        return ", ".join(self.lines())
-
-
-@dataclass(frozen=True)
-class Service:
-    id: str
-    file: str
-    name: str
-    organization: str  # the organization that runs it, when the name is not simply the organization's
-    category: str
-    description: tuple[Block, ...]
-    phones: tuple[Phone, ...]
-    email: str
-    website: str
-    address: Address | None
-    hours: str
-    languages: tuple[str, ...]
-    verified_on: dt.date
-    lines: dict[str, int] = field(hash=False, compare=False)
-
-    @property
-    def context(self) -> str:
-        return f"service:{self.id}"
-
-
-@dataclass(frozen=True)
-class Notice:
-    """A short, dated announcement shown at the top of every page from `starts` until `expires`."""
-
-    id: str
-    text: str
-    starts: dt.date
-    expires: dt.date
-    line: int
-
-    def active(self, day: dt.date) -> bool:
-        return self.starts <= day <= self.expires
-
-
-@dataclass(frozen=True)
-class Site:
-    name: str
-    district: str
-    tagline: str
-    as_of: dt.date
-    ask: str
-    directory_title: str
-    directory_nav: str
-    directory_summary: str
-    directory_review_by: dt.date
-    directory_sources: tuple[Source, ...]
-    file: str
-    lines: dict[str, int] = field(hash=False, compare=False)
-    help_category: str = ""  # the category whose phones a search that finds nothing offers
-
-
-@dataclass(frozen=True)
-class Content:
-    root: Path
-    site: Site
-    sources: tuple[Source, ...]
-    categories: tuple[Category, ...]
-    pages: tuple[Page, ...]
-    services: tuple[Service, ...]
-    notices: tuple[Notice, ...] = ()
-
-    def page(self, page_id: str) -> Page:
-        return next(p for p in self.pages if p.id == page_id)
-
-    def children(self, page_id: str) -> list[Page]:
-        return sorted((p for p in self.pages if p.parent_id == page_id and p.id != "home"), key=lambda p: (p.order, p.id))
-
-    def services_in(self, category_id: str) -> list[Service]:
-        return [s for s in self.services if s.category == category_id]
-
-    def units(self) -> list[Unit]:
-        """Every translatable string of the pack, in reading order."""
-        return list(_units(self))
-
-    def missing_links(self) -> list[tuple[str, int, str]]:
-        """(file, line, text) of every link the source leaves as `#`."""
-        found = []
-        for u in self.units():
-            for target, text in markup.links(u.text):
-                if target == markup.MISSING:
-                    found.append((u.file, u.line, text))
-        for s in self.sources:
-            if s.missing:
-                found.append((self.site.file, self.site.lines.get(f"source:{s.id}", 1), s.title))
-        return found
 
 
 def phone_from(text: str) -> tuple[str, str]:
@@ -212,92 +52,6 @@ def phone_from(text: str) -> tuple[str, str]:
     area, exchange, line = digits[:3], digits[3:6], digits[6:]
     shown = f"1-{area}-{exchange}-{line}" if area in _TOLL_FREE else f"({area}) {exchange}-{line}"
     return shown, "+1" + digits
-
-
-class _Reader:
-    """Reads one TOML document and finds the line a key is on, for error messages."""
-
-    def __init__(self, path: Path, text: str, problems: Collector, first_line: int = 1):
-        self.path, self.text, self.problems, self.first_line = path, text, problems, first_line
-        self.lines = text.splitlines()
-
-    def parse(self) -> dict[str, Any] | None:
-        try:
-            return tomllib.loads(self.text)
-        except tomllib.TOMLDecodeError as e:
-            m = re.search(r"line (\d+)", str(e))
-            line = int(m.group(1)) + self.first_line - 1 if m else self.first_line
-            self.problems.add(f"invalid TOML: {e}", self.path, line)
-            return None
-
-    def line_of(self, key: str, nth: int = 0, after: str | None = None) -> int:
-        start = 0
-        if after is not None:
-            for i, line in enumerate(self.lines):
-                if line.strip() == after:
-                    start = i
-                    break
-        pattern = re.compile(rf"^\s*{re.escape(key)}\s*=")
-        seen = 0
-        for i in range(start, len(self.lines)):
-            if pattern.match(self.lines[i]):
-                if seen == nth:
-                    return i + self.first_line
-                seen += 1
-        return self.first_line
-
-    def error(self, message: str, key: str | None = None, nth: int = 0, after: str | None = None) -> None:
-        self.problems.add(message, self.path, self.line_of(key, nth, after) if key else self.first_line)
-
-
-def _text(r: _Reader, data: dict[str, Any], key: str, *, required: bool = True, nth: int = 0, after: str | None = None) -> str:
-    value = data.get(key)
-    if value is None:
-        if required:
-            r.error(f"missing required field {key!r}", after=after)
-        return ""
-    if not isinstance(value, str) or (required and not value.strip()):
-        r.error(f"{key!r} must be non-empty text", key, nth, after)
-        return ""
-    value = " ".join(value.split())
-    if value:
-        try:
-            markup.validate_inline(value)
-        except ContentError as e:
-            r.error(f"{key!r}: {e.problem.message}", key, nth, after)
-    return value
-
-
-def _date(r: _Reader, data: dict[str, Any], key: str, *, after: str | None = None) -> dt.date:
-    value = data.get(key)
-    if value is None:
-        r.error(f"missing required field {key!r} (a date, e.g. 2024-12-17)", after=after)
-        return dt.date.min
-    if isinstance(value, dt.datetime) or not isinstance(value, dt.date):
-        r.error(f"{key!r} must be a date written as YYYY-MM-DD, without quotes", key, after=after)
-        return dt.date.min
-    return value
-
-
-def _unknown(r: _Reader, data: dict[str, Any], allowed: set[str], after: str | None = None) -> None:
-    for key in data:
-        if key not in allowed:
-            r.error(f"unknown field {key!r} (allowed: {', '.join(sorted(allowed))})", key, after=after)
-
-
-def _sources(r: _Reader, data: dict[str, Any], known: dict[str, Source], after: str | None = None) -> tuple[Source, ...]:
-    ids = data.get("sources")
-    if not isinstance(ids, list) or not ids or not all(isinstance(i, str) for i in ids):
-        r.error("'sources' must be a non-empty list of source ids from content/site.toml", "sources" if ids is not None else None, after=after)
-        return ()
-    out = []
-    for i in ids:
-        if i not in known:
-            r.error(f"unknown source {i!r} (known: {', '.join(sorted(known))})", "sources", after=after)
-        else:
-            out.append(known[i])
-    return tuple(out)
-
 
 def _load_site(root: Path, problems: Collector) -> tuple[Site, tuple[Source, ...], tuple[Category, ...]]:
     path = root / "site.toml"
@@ -570,10 +324,8 @@ def load(root: Path) -> Content:
     notices = _load_notices(root, problems)
     problems.raise_if_any()
     services.sort(key=lambda s: ([c.id for c in categories].index(s.category), s.name.lower()))
-    return Content(root, site, sources, categories, tuple(pages), tuple(services), tuple(notices))
-
-
-NOTICES_FILE = "notices.toml"
+    content = Content(root, site, sources, categories, tuple(pages), tuple(services), tuple(notices))
+    return dataclasses.replace(content, share=read_plan(content))  # raises ContentErrors for share.toml
 
 
 def _load_notices(root: Path, problems: Collector) -> list[Notice]:
@@ -603,43 +355,3 @@ def _load_notices(root: Path, problems: Collector) -> list[Notice]:
         out.append(Notice(nid, text, starts, expires, r.line_of("text", n)))
     return out
 
-
-def _units(c: Content) -> list[Unit]:
-    site = c.site
-    out = [
-        Unit("site", site.name, "The app's name, shown in the header and on the home screen", site.file, site.lines["name"]),
-        Unit("site", site.district, "The school district's name", site.file, site.lines["district"]),
-        Unit("site", site.tagline, "Under the app's name on the language chooser and home page", site.file, site.lines["tagline"]),
-        Unit("site", site.ask, "Shown on a page that may be out of date: whom to ask", site.file, site.lines["ask"]),
-        Unit("page:services", site.directory_title, "Title of the service directory", site.file, site.lines["directory:title"]),
-        Unit("page:services", site.directory_nav, "Short label of the service directory in the main navigation", site.file, site.lines["directory:nav"]),
-        Unit("page:services", site.directory_summary, "Summary of the service directory", site.file, site.lines["directory:summary"]),
-    ]
-    for cat in c.categories:
-        out.append(Unit("category", cat.name, "A category of the service directory", site.file, cat.line))
-    for p in c.pages:
-        where = f"page “{p.title}” (/{p.path})"
-        out.append(Unit(p.context, p.title, f"Title of {where}", p.file, p.lines["title"]))
-        if p.nav:
-            out.append(Unit(p.context, p.nav, f"Short label of {where} in the main navigation", p.file, p.lines["nav"]))
-        out.append(Unit(p.context, p.summary, f"Summary of {where}, shown in lists and search results", p.file, p.lines["summary"]))
-        for b in p.blocks:
-            kind = {"heading": "Heading", "paragraph": "Paragraph", "item": "List item"}[b.kind]
-            out.append(Unit(p.context, b.text, f"{kind} on {where}", p.file, b.line))
-    for notice in c.notices:
-        out.append(
-            Unit("notice", notice.text, f"Notice at the top of every page, {notice.starts} to {notice.expires}", f"{c.root.name}/{NOTICES_FILE}", notice.line)
-        )
-    for s in c.services:
-        where = f"service “{s.name}” (/services/{s.id}/)"
-        out.append(Unit(s.context, s.name, f"Name of {where}: keep the official name recognizable", s.file, s.lines["name"]))
-        for b in s.description:
-            out.append(Unit(s.context, b.text, f"Description of {where}", s.file, b.line))
-        for n, ph in enumerate(s.phones):
-            if ph.label:
-                out.append(Unit(s.context, ph.label, f"What a phone number of {where} is for", s.file, s.lines[f"phone:{n}"]))
-        if s.address and s.address.label:
-            out.append(Unit(s.context, s.address.label, f"Label of the address of {where}", s.file, s.lines["address:label"]))
-        if s.hours:
-            out.append(Unit(s.context, s.hours, f"Opening hours of {where}", s.file, s.lines["hours"]))
-    return out

@@ -13,9 +13,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .content import Address
+from ..content import Address
 
-MEDIA_TYPE = "text/vcard; charset=utf-8"
 _LINE_OCTETS = 75
 
 

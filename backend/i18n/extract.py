@@ -10,17 +10,17 @@ renamed, so a crash never leaves half a catalog.
 from __future__ import annotations
 
 import difflib
-import os
-import tempfile
 from pathlib import Path
 
 import polib
 from babel.messages.extract import extract_python
 from jinja2.ext import babel_extract
 
-from .config import Config
-from .content import Content, Unit, load
-from .i18n import REVIEW_HEADER, read_catalog
+from .._files import atomic_write
+from ..config import Config
+from ..content import Content, Unit, load
+from .catalogs import read_catalog
+from .languages import REVIEW_HEADER
 
 UI_KEYWORDS = ("_", "gettext", "ngettext")
 HEADER = {
@@ -47,7 +47,7 @@ def template_units(templates: Path, project: Path) -> list[tuple[Unit, str | Non
                     continue
                 note = " ".join(comments) or f"Interface text in {path.name}"
                 found.append((Unit("ui", singular, note, rel, lineno), plural))
-    for path in sorted((project / "backend").glob("*.py")):
+    for path in sorted((project / "backend").rglob("*.py")):
         rel = path.relative_to(project).as_posix()
         with path.open("rb") as f:
             for lineno, func, message, comments in extract_python(f, ("gettext",), ["Translators:"], {}):
@@ -86,18 +86,6 @@ def make_pot(content: Content, cfg: Config) -> polib.POFile:
     for unit, plural in template_units(cfg.pwa / "templates", project):
         add(unit, plural)
     return pot
-
-
-def atomic_write(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def merge(po: polib.POFile, pot: polib.POFile) -> dict[str, int]:

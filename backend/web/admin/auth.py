@@ -11,7 +11,6 @@ import base64
 import hashlib
 import hmac
 import json
-import os
 import re
 import secrets
 import time
@@ -19,7 +18,8 @@ from collections import defaultdict, deque
 from dataclasses import dataclass
 from pathlib import Path
 
-from .config import Config
+from ..._files import atomic_json as _atomic_json
+from ...config import Config
 
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1  # about 16 MiB of memory per hash
 SESSION_SECONDS = 8 * 3600
@@ -45,15 +45,6 @@ def verify_password(password: str, stored: str) -> bool:
     except (ValueError, TypeError):
         return False
     return hmac.compare_digest(got, base64.b64decode(digest))
-
-
-def _atomic_json(path: Path, data: object, mode: int = 0o600) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        json.dump(data, f, indent=1)
-    os.replace(tmp, path)
 
 
 class Accounts:

@@ -1,0 +1,78 @@
+"""File helpers every layer uses: atomic writes, appends that never interleave, JSON lines, trial copies.
+
+One home for them (as sphinx/util/osutil.py is for Sphinx): a crash never leaves half a file,
+and two writers never interleave a line.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+
+def atomic_write(path: Path, data: str | bytes, mode: int | None = None) -> None:
+    """Write `data` to a temporary file beside `path`, then rename it into place."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data.encode("utf-8") if isinstance(data, str) else data)
+        if mode is not None:
+            os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def atomic_json(path: Path, data: object, mode: int | None = None) -> None:
+    atomic_write(path, json.dumps(data, ensure_ascii=False, indent=1) + "\n", mode)
+
+
+def append_line(path: Path, line: str, mode: int = 0o600) -> None:
+    """Append one line with O_APPEND and a single write: concurrent writers never interleave."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, mode)
+    try:
+        os.write(fd, (line.rstrip("\n") + "\n").encode("utf-8"))
+    finally:
+        os.close(fd)
+
+
+def append_json(path: Path, record: dict[str, Any], mode: int = 0o600) -> None:
+    append_line(path, json.dumps(record, ensure_ascii=False), mode)
+
+
+def read_jsonl(path: Path) -> list[dict[str, Any]]:
+    """Every record of a JSON-lines file; a line cut short by a crash is skipped, not fatal."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return []
+    out = []
+    for line in text.splitlines():
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(record, dict):
+            out.append(record)
+    return out
+
+
+@contextmanager
+def trial_copy(directory: Path) -> Iterator[Path]:
+    """A throwaway copy of `directory` (same folder name), to try a change on before making it."""
+    with tempfile.TemporaryDirectory() as tmp:
+        copy = Path(tmp) / Path(directory).name
+        shutil.copytree(directory, copy)
+        yield copy

@@ -1,0 +1,209 @@
+"""Rendering state, one object per language: its own Jinja environment, translations and helpers.
+
+A `Renderer` holds what every language shares (the loaded inputs, hashed asset names, the
+compiled templates). `Renderer.language(lang)` gives that language's `LanguageRenderer`, made
+once: it owns a Jinja environment of its own with its own gettext installed, so nothing one
+language renders can change what another renders (an `Environment.overlay()` would share the
+parent's globals dict, and installing gettext there leaked English into other languages).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from babel import Locale
+from babel.dates import format_date
+from jinja2 import BytecodeCache, Environment, FileSystemLoader, StrictUndefined
+from jinja2.bccache import Bucket
+from markupsafe import Markup, escape
+
+from ..config import Config
+from ..content import Content, markup
+from ..i18n import Language, Translator, source_language
+from .inputs import Inputs
+from .links import base_url
+
+
+class _CompiledOnce(BytecodeCache):
+    """Templates compiled once per build, shared by every language's environment."""
+
+    def __init__(self) -> None:
+        self.code: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        if bucket.key in self.code:
+            bucket.bytecode_from_string(self.code[bucket.key])
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        self.code[bucket.key] = bucket.bytecode_to_string()
+
+
+class Renderer:
+    """What every language of one build shares."""
+
+    def __init__(self, inputs: Inputs, assets: dict[str, str]):
+        self.inputs = inputs
+        self.cfg: Config = inputs.cfg
+        self.content: Content = inputs.content
+        self.languages: tuple[Language, ...] = inputs.languages
+        self.assets = assets
+        self.base_url = base_url(inputs.cfg)
+        self._loader = FileSystemLoader(inputs.cfg.pwa / "templates")
+        self._compiled = _CompiledOnce()
+        self._by_tag: dict[str, LanguageRenderer] = {}
+        self.env = self.environment()  # for the pages that belong to no one language (chooser, liaison page)
+
+    def environment(self) -> Environment:
+        env = Environment(
+            loader=self._loader,
+            bytecode_cache=self._compiled,
+            autoescape=True,
+            undefined=StrictUndefined,
+            extensions=["jinja2.ext.i18n"],
+            keep_trailing_newline=True,
+        )
+        env.globals["asset"] = self.asset
+        return env
+
+    def asset(self, name: str) -> str:
+        return self.assets[name]
+
+    def language(self, lang: Language) -> LanguageRenderer:
+        """The renderer of one language, made once per build."""
+        if lang.tag not in self._by_tag:
+            self._by_tag[lang.tag] = LanguageRenderer(self, lang)
+        return self._by_tag[lang.tag]
+
+    @property
+    def english(self) -> LanguageRenderer:
+        return self.language(next((lang for lang in self.languages if lang.is_source), source_language()))
+
+
+class LanguageRenderer:
+    """Renders one language: the helpers every page of it uses."""
+
+    def __init__(self, parent: Renderer, lang: Language):
+        self.parent, self.lang = parent, lang
+        self.cfg, self.content, self.languages = parent.cfg, parent.content, parent.languages
+        self.translator = Translator.of(parent.inputs.catalog(lang.tag))
+        self.prefix = f"/{lang.tag}"
+        self.env = parent.environment()
+        # UI strings are text: escaped here, so Jinja's Markup wrapping of gettext output marks
+        # escaped text as safe, never a translator's quote or angle bracket as markup.
+        self.env.install_gettext_callables(  # type: ignore[attr-defined]
+            lambda message: escape(self.translator.gettext(message)),
+            lambda singular, plural, n: escape(self.translator.ngettext(singular, plural, n)),
+            newstyle=True,
+        )
+
+    # -- lookups ---------------------------------------------------------------
+
+    @property
+    def english(self) -> LanguageRenderer:
+        return self if self.lang.is_source else self.parent.english
+
+    @property
+    def base_url(self) -> str:
+        return self.parent.base_url
+
+    def asset(self, name: str) -> str:
+        return self.parent.asset(name)
+
+    def gettext(self, message: str) -> str:
+        """A UI string in this language, as plain text (escape it where it goes into HTML)."""
+        return self.translator.gettext(message)
+
+    def unit(self, context: str, text: str) -> tuple[str, str | None]:
+        return self.translator.unit(context, text)
+
+    def date(self, d: dt.date) -> str:
+        return format_date(d, format="long", locale=self.lang.tag.replace("-", "_"))
+
+    def plain(self, context: str, text: str) -> str:
+        return markup.plain_text(self.translator.text(context, text))
+
+    def inline(self, context: str, text: str) -> Markup:
+        """One unit's inline Markdown as safe HTML, marked lang="en" where it falls back to English."""
+        shown, fallback = self.unit(context, text)
+        html = markup.render_inline(shown, link_prefix=self.prefix, missing_label=self.gettext("link not available yet"))
+        return Markup(f'<span lang="{fallback}">{html}</span>' if fallback else html)
+
+    def body(self, context: str, blocks: tuple[markup.Block, ...]) -> Markup:
+        items = []
+        for b in blocks:
+            shown, fallback = self.unit(context, b.text)
+            items.append(markup.Rendered(b, shown, fallback))
+        return Markup(
+            markup.render_blocks(
+                items,
+                link_prefix=self.prefix,
+                # Translators: beside a link the source document does not give yet
+                missing_label=self.translator.gettext("link not available yet"),
+                # Translators: a small tag beside text shown in English because its translation is missing
+                fallback_label=self.translator.gettext("English"),
+            )
+        )
+
+    def language_name(self, tag: str) -> str:
+        """Given a language tag, return its name in this language (CLDR), or the tag itself."""
+        try:
+            name = Locale.parse(tag.replace("-", "_")).get_display_name(self.lang.tag.replace("-", "_"))
+        except (ValueError, LookupError):
+            return tag
+        return name or tag
+
+    # -- the parts every page has -----------------------------------------------
+
+    def nav(self, current: str) -> list[dict[str, Any]]:
+        c = self.content
+        # Translators: the home page in the main navigation
+        items = [{"id": "home", "href": f"{self.prefix}/", "label": self.gettext("Home")}]
+        tops = [p for p in c.pages if p.parent_id == "home"]
+        entries: list[tuple[int, dict[str, Any]]] = [
+            (p.order, {"id": p.id, "href": f"{self.prefix}/{p.path}", "label": self.plain(p.context, p.nav or p.title)}) for p in tops
+        ]
+        entries.append((2, {"id": "services", "href": f"{self.prefix}/services/", "label": self.plain("page:services", c.site.directory_nav)}))
+        # Translators: the offline search page in the main navigation
+        entries.append((99, {"id": "search", "href": f"{self.prefix}/search/", "label": self.gettext("Search")}))
+        items += [e for _, e in sorted(entries, key=lambda pair: pair[0])]
+        for item in items:
+            item["current"] = item["id"] == current.split("/")[0] or (current == "home" and item["id"] == "home")
+        return items
+
+    def meta(self, as_of: dt.date, review_by: dt.date, sources: tuple[Any, ...]) -> dict[str, Any]:
+        c = self.content
+        return {
+            "lang": self.lang.tag,
+            "as_of": self.date(as_of),
+            "review_by": self.date(review_by),
+            "review_by_iso": review_by.isoformat(),
+            "stale": self.cfg.today > review_by,
+            "sources": sources,
+            "ask": self.plain("site", c.site.ask),
+            "help_href": f"{self.prefix}/services/",
+            "help_label": self.plain("page:services", c.site.directory_title),
+        }
+
+    def notices(self) -> list[dict[str, Any]]:
+        """Notices not yet expired on the build date; the page script hides them once they expire."""
+        today = self.cfg.today
+        return [
+            {"text": self.plain("notice", n.text), "starts": n.starts.isoformat(), "expires": n.expires.isoformat(), "hidden": not n.active(today)}
+            for n in self.content.notices
+            if n.expires >= today
+        ]
+
+    def render(self, template: str, *, page_id: str, path: str, title: str, description: str, **extra: Any) -> str:
+        return self.env.get_template(template).render(
+            lang=self.lang,
+            site_name=self.plain("site", self.content.site.name),
+            title=title,
+            description=description,
+            path=path,
+            nav=self.nav(page_id),
+            languages=self.languages,
+            exit_url=self.cfg.exit_url,
+            notices=self.notices(),
+            **extra,
+        )

@@ -1,0 +1,193 @@
+"""The content model: the immutable objects a content pack loads into (content/loader.py builds them)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import markup
+from .markup import Block
+
+NOTICES_FILE = "notices.toml"
+SHARE_FILE = "share.toml"
+
+
+@dataclass(frozen=True)
+class Source:
+    id: str
+    title: str
+    url: str  # "#" when the source gives no public link
+
+    @property
+    def missing(self) -> bool:
+        return self.url == markup.MISSING
+
+
+@dataclass(frozen=True)
+class Category:
+    id: str
+    name: str
+    line: int
+
+
+@dataclass(frozen=True)
+class Unit:
+    """A translatable piece of text and where it comes from."""
+
+    context: str  # msgctxt
+    text: str  # msgid (inline Markdown)
+    comment: str  # `#.` for translators: where it appears
+    file: str
+    line: int
+
+
+@dataclass(frozen=True)
+class Page:
+    id: str  # "home", "rights", "rights/school", ...
+    path: str  # URL path below /{lang}/: "", "rights/", "rights/school/"
+    file: str
+    title: str
+    summary: str
+    as_of: dt.date
+    review_by: dt.date
+    sources: tuple[Source, ...]
+    blocks: tuple[Block, ...]
+    order: int
+    nav: str  # a short label for the main navigation; top-level pages only
+    lines: dict[str, int] = field(hash=False, compare=False)
+
+    @property
+    def context(self) -> str:
+        return f"page:{self.id}"
+
+    @property
+    def parent_id(self) -> str | None:
+        if self.id == "home":
+            return None
+        return self.id.rpartition("/")[0] or "home"
+
+
+@dataclass(frozen=True)
+class Phone:
+    number: str  # as shown: the local format
+    e164: str  # for tel: links
+    label: str
+    languages: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Address:
+    street: str
+    city: str
+    state: str
+    postal_code: str
+    label: str
+
+    def lines(self) -> list[str]:
+        last = f"{self.city}, {self.state} {self.postal_code}".strip()
+        return [self.street, last]
+
+    def one_line(self) -> str:
+        return ", ".join(self.lines())
+
+
+@dataclass(frozen=True)
+class Service:
+    id: str
+    file: str
+    name: str
+    organization: str  # the organization that runs it, when the name is not simply the organization's
+    category: str
+    description: tuple[Block, ...]
+    phones: tuple[Phone, ...]
+    email: str
+    website: str
+    address: Address | None
+    hours: str
+    languages: tuple[str, ...]
+    verified_on: dt.date
+    lines: dict[str, int] = field(hash=False, compare=False)
+
+    @property
+    def context(self) -> str:
+        return f"service:{self.id}"
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A short, dated announcement shown at the top of every page from `starts` until `expires`."""
+
+    id: str
+    text: str
+    starts: dt.date
+    expires: dt.date
+    line: int
+
+    def active(self, day: dt.date) -> bool:
+        return self.starts <= day <= self.expires
+
+
+@dataclass(frozen=True)
+class Site:
+    name: str
+    district: str
+    tagline: str
+    as_of: dt.date
+    ask: str
+    directory_title: str
+    directory_nav: str
+    directory_summary: str
+    directory_review_by: dt.date
+    directory_sources: tuple[Source, ...]
+    file: str
+    lines: dict[str, int] = field(hash=False, compare=False)
+    help_category: str = ""  # the category whose phones a search that finds nothing offers
+
+
+@dataclass(frozen=True)
+class Content:
+    root: Path
+    site: Site
+    sources: tuple[Source, ...]
+    categories: tuple[Category, ...]
+    pages: tuple[Page, ...]
+    services: tuple[Service, ...]
+    notices: tuple[Notice, ...] = ()
+    share: SharePlan | None = None  # what the flyer and wallet card print (content/share.toml)
+
+    def page(self, page_id: str) -> Page:
+        return next(p for p in self.pages if p.id == page_id)
+
+    def children(self, page_id: str) -> list[Page]:
+        return sorted((p for p in self.pages if p.parent_id == page_id and p.id != "home"), key=lambda p: (p.order, p.id))
+
+    def services_in(self, category_id: str) -> list[Service]:
+        return [s for s in self.services if s.category == category_id]
+
+    def units(self) -> list[Unit]:
+        """Every translatable string of the pack, in reading order."""
+        from .units import units  # units.py reads the model: it sits beside it, not below
+
+        return units(self)
+
+    def missing_links(self) -> list[tuple[str, int, str]]:
+        """(file, line, text) of every link the source leaves as `#`."""
+        found = []
+        for u in self.units():
+            for target, text in markup.links(u.text):
+                if target == markup.MISSING:
+                    found.append((u.file, u.line, text))
+        for s in self.sources:
+            if s.missing:
+                found.append((self.site.file, self.site.lines.get(f"source:{s.id}", 1), s.title))
+        return found
+
+
+@dataclass(frozen=True)
+class SharePlan:
+    """What the flyer and the wallet card print, as content/share.toml names it."""
+
+    contacts: tuple[Service, ...]  # whose phone numbers are printed
+    contacts_category: str
+    card: tuple[tuple[Page, Block], ...]  # the statements, as the page units they are

@@ -1,0 +1,18 @@
+"""The i18n layer: which languages exist (one catalog each), their catalogs, lookups, and extraction.
+
+    languages.py    Language: CLDR's native name and direction, plural rules
+    catalogs.py     each .po parsed once into a Catalog; its problems and status
+    translator.py   lookups with per-unit fallback to English
+    extract.py      messages.pot from content and templates, merged into every catalog
+"""
+
+from .catalogs import (
+    Catalog, Status, catalog_problems, discover, load_catalogs, parse_catalog, problems_in, raise_problems, read_catalog, status_of,
+)
+from .languages import REVIEW_HEADER, SOURCE, Language, plural_index, source_language
+from .translator import Translator
+
+__all__ = [
+    "REVIEW_HEADER", "SOURCE", "Catalog", "Language", "Status", "Translator", "catalog_problems", "discover", "load_catalogs",
+    "parse_catalog", "plural_index", "problems_in", "raise_problems", "read_catalog", "source_language", "status_of",
+]

@@ -1,0 +1,195 @@
+"""Catalogs: each .po file parsed once into a Catalog, and everything asked of it.
+
+    load_catalogs(locales)   every catalog present, parsed once; problems at file:line
+    problems_in(catalog)     syntax, plural forms, and translations that change links, bold or placeholders
+    status_of(catalog)       translated, fuzzy, untranslated
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import polib
+
+from ..errors import Collector, ContentError, ContentErrors, Problem
+from ..content import markup
+from .languages import Language, language_of, nplurals, plural_index, source_language
+
+# What a line of a .po file may be (polib itself forgives an unterminated string; msgfmt does not).
+_PO_LINE = re.compile(
+    r'^\s*(?:$|#.*|(?:#~\s*)?(?:(?:msgctxt|msgid|msgid_plural|msgstr(?:\[\d+\])?)\s+)?"(?:[^"\\]|\\.)*"\s*)$'
+)
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """One parsed .po file: its language, entries and lines. Read it, never change it."""
+
+    path: Path
+    po: polib.POFile
+    lines: tuple[str, ...]
+    language: Language
+
+
+def read_catalog(path: Path) -> polib.POFile:
+    """Given a .po file, return it parsed; raise ContentError naming the file and line."""
+    try:
+        raw = path.read_bytes()
+        raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        line = raw[: e.start].count(b"\n") + 1
+        raise ContentError(f"not valid UTF-8 ({e.reason})", path, line) from None
+    text = raw.decode("utf-8")
+    for number, line in enumerate(text.splitlines(), 1):
+        if not _PO_LINE.match(line):
+            raise ContentError(f"invalid catalog syntax: {line[:60]!r} is not a comment, keyword or quoted string", path, number)
+    try:
+        return polib.pofile(text, wrapwidth=0)
+    except (OSError, ValueError, UnicodeError) as e:
+        msg = str(e)
+        m = re.search(r"line (\d+)", msg)
+        raise ContentError(f"invalid catalog syntax: {msg}", path, int(m.group(1)) if m else 1) from None
+
+
+def parse_catalog(path: Path) -> Catalog:
+    """Given a .po file, return its Catalog; raise ContentError naming the file and line."""
+    po = read_catalog(path)
+    return Catalog(path, po, tuple(path.read_text(encoding="utf-8").splitlines()), language_of(path, po))
+
+
+def load_catalogs(locales: Path) -> list[Catalog]:
+    """Every catalog in the locales directory, sorted by tag; raise ContentErrors listing unreadable ones."""
+    found = []
+    problems = Collector()
+    for path in sorted(Path(locales).glob("*/LC_MESSAGES/messages.po")):
+        try:
+            found.append(parse_catalog(path))
+        except ContentError as e:
+            problems.catch(e)
+    problems.raise_if_any()
+    return found
+
+
+def discover(locales: Path) -> list[Language]:
+    """Given the locales directory, return the source language then every catalog's, sorted by tag."""
+    return [source_language(), *(c.language for c in load_catalogs(locales))]
+
+
+def catalog_problems(path: Path) -> list[Problem]:
+    """Every problem of the catalog file at `path` (see problems_in)."""
+    try:
+        return problems_in(parse_catalog(path))
+    except ContentError as e:
+        return e.problems
+
+
+_PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]")
+_LONE_PERCENT = re.compile(r"%(?!\(\w+\)[sd]|%)")
+
+
+def problems_in(catalog: Catalog) -> list[Problem]:
+    """Every problem of one catalog, each at its line: encoding, plural forms, and translations
+    that drop, add or change a link target, bold span or placeholder, or add markup."""
+    po, path = catalog.po, catalog.path
+    problems: list[Problem] = []
+
+    def add(message: str, line: int | None) -> None:
+        problems.append(Problem(str(path), line, message))
+
+    header = po.metadata.get("Plural-Forms", "")
+    n = nplurals(header)
+    if n is None:
+        add("the header has no valid Plural-Forms (e.g. nplurals=2; plural=(n != 1);)", 1)
+    else:
+        try:  # every count the app could show: an expression that fails for one of them would crash a build
+            forms = {plural_index(header, count) for count in range(1001)}
+        except (ValueError, SyntaxError):
+            add(f"Plural-Forms has an expression gettext cannot read: {header!r}", 1)
+        except ArithmeticError:
+            add(f"Plural-Forms divides by zero for some numbers: {header!r}", 1)
+        else:
+            if any(not 0 <= form < n for form in forms):
+                add(f"Plural-Forms picks form {max(forms, key=abs)} for some number, but the header declares nplurals={n}", 1)
+    lines = catalog.lines
+
+    def msgstr_line(entry: polib.POEntry) -> int:
+        """The line of the entry's msgstr, where a translator has to look."""
+        for number in range(max(entry.linenum - 1, 0), min(len(lines), entry.linenum + 200)):
+            if lines[number].startswith("msgstr"):
+                return number + 1
+        return entry.linenum
+
+    charset = po.metadata.get("Content-Type", "")
+    if "charset=utf-8" not in charset.lower().replace(" ", ""):
+        add(f"the header must declare Content-Type: text/plain; charset=UTF-8, not {charset!r}", 1)
+    for e in po:
+        if e.obsolete or e.fuzzy:
+            continue
+        if e.msgid_plural:
+            if n is not None and e.msgstr_plural and len(e.msgstr_plural) != n and any(e.msgstr_plural.values()):
+                add(f"{len(e.msgstr_plural)} plural forms, but the header declares nplurals={n}", msgstr_line(e))
+            texts = [t for t in e.msgstr_plural.values() if t]
+        else:
+            texts = [e.msgstr] if e.msgstr else []
+        for text in texts:
+            problem = _translation_problem(e, text)
+            if problem:
+                add(problem, msgstr_line(e))
+                break
+    return problems
+
+
+def _translation_problem(e: polib.POEntry, text: str) -> str | None:
+    want = set(_PLACEHOLDER.findall(e.msgid))
+    got = set(_PLACEHOLDER.findall(text))
+    if want != got:
+        return f"placeholders differ from the source: expected {sorted(want)}, found {sorted(got)}"
+    if e.msgctxt == "ui" or e.msgid_plural:
+        if "<" in text or "&" in text and "&" not in e.msgid:
+            return "raw HTML is not allowed in a translation"
+        if _LONE_PERCENT.search(text):
+            return "a lone '%' in a translation; write %% for a percent sign"
+        return None
+    try:
+        markup.validate_inline(text)
+        want_sig, got_sig = markup.signature(e.msgid), markup.signature(text)
+    except ContentError as err:
+        return f"translation of {e.msgid[:40]!r}: {err.problem.message}"
+    if want_sig[0] != got_sig[0]:
+        return f"translation changes the links of its source: expected targets {list(want_sig[0])}, found {list(got_sig[0])}"
+    if want_sig[1:] != got_sig[1:]:
+        return "translation drops or adds bold or emphasis of its source"
+    return None
+
+
+@dataclass(frozen=True)
+class Status:
+    language: Language
+    translated: int
+    fuzzy: int
+    untranslated: int
+
+    @property
+    def total(self) -> int:
+        return self.translated + self.fuzzy + self.untranslated
+
+    @property
+    def percent(self) -> float:
+        return 100.0 * self.translated / self.total if self.total else 100.0
+
+
+def status_of(catalog: Catalog) -> Status:
+    """How complete a catalog is."""
+    live = [e for e in catalog.po if not e.obsolete]
+    fuzzy = sum(1 for e in live if e.fuzzy)
+    translated = sum(1 for e in live if e.translated())
+    return Status(catalog.language, translated, fuzzy, len(live) - translated - fuzzy)
+
+
+def raise_problems(catalogs: list[Catalog]) -> None:
+    """Raise ContentErrors listing every problem of every catalog."""
+    problems = [p for c in catalogs for p in problems_in(c)]
+    if problems:
+        raise ContentErrors(problems)

@@ -1,0 +1,51 @@
+"""Lookups in one language's catalog, falling back to English unit by unit."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import polib
+
+from .catalogs import Catalog
+from .languages import SOURCE, Language, plural_index, source_language
+
+
+@dataclass(frozen=True)
+class Translator:
+    """Looks up translations for one language, falling back to English per unit."""
+
+    language: Language
+    entries: dict[tuple[str, str], polib.POEntry] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, catalog: Catalog | None) -> Translator:
+        """The translator of a catalog, or of the source language (English) for None."""
+        if catalog is None:
+            return cls(source_language())
+        entries = {(e.msgctxt or "", e.msgid): e for e in catalog.po if not (e.obsolete or e.fuzzy)}
+        return cls(catalog.language, entries)
+
+    def unit(self, context: str, text: str) -> tuple[str, str | None]:
+        """Return (text to show, None) or (English text, "en") when untranslated or fuzzy."""
+        if not text or self.language.is_source:
+            return text, None
+        e = self.entries.get((context, text))
+        if e is None or not e.msgstr.strip():
+            return text, SOURCE
+        return " ".join(e.msgstr.split()), None
+
+    def text(self, context: str, text: str) -> str:
+        return self.unit(context, text)[0]
+
+    def gettext(self, message: str) -> str:
+        return self.unit("ui", message)[0]
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        if not self.language.is_source:
+            e = self.entries.get(("ui", singular))
+            if e is not None and e.msgstr_plural:
+                form = plural_index(self.language.plural_forms, n)
+                text = e.msgstr_plural.get(form, "")
+                if text.strip():
+                    return str(text)
+        return singular if n == 1 else plural

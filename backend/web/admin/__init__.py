@@ -1,0 +1,54 @@
+"""The admin console at /admin/, for district staff who are not programmers.
+
+Every route needs a session (a cookie set only under /admin/), and every form a CSRF token.
+Sign-ins are rate-limited per account and per client. Each action goes to the audit log.
+
+    base.py          plumbing: state, pages, sessions, the CSRF guard
+    auth.py          accounts (scrypt), sessions, rate limits
+    signin.py        sign in and out
+    dashboard.py     status, pending changes, publish, rollback
+    editing.py       pages, services, notices
+    translations.py  catalog uploads and downloads
+    preview.py       the pending content as families will see it
+"""
+
+from __future__ import annotations
+
+from starlette.routing import BaseRoute, Mount, Route
+
+from ...config import Config
+from .dashboard import Dashboard
+from .editing import Editing
+from .preview import Preview
+from .signin import SignIn
+from .translations import Translations
+
+
+class Admin(SignIn, Dashboard, Editing, Translations, Preview):
+    """The whole console."""
+
+
+def admin_routes(cfg: Config) -> list[BaseRoute]:
+    a = Admin(cfg)
+    g = a.guard
+    return [
+        Mount(
+            "/admin",
+            routes=[
+                Route("/login", a.login_form, methods=["GET"]),
+                Route("/login", a.login, methods=["POST"]),
+                Route("/admin.css", a.stylesheet, methods=["GET"]),
+                Route("/logout", g(a.logout), methods=["POST"]),
+                Route("/", g(a.dashboard), methods=["GET"]),
+                Route("/publish", g(a.publish), methods=["POST"]),
+                Route("/rollback", g(a.rollback), methods=["POST"]),
+                Route("/pages/{page_id:path}", g(a.edit_page), methods=["GET", "POST"]),
+                Route("/services/{service_id}/", g(a.edit_service), methods=["GET", "POST"]),
+                Route("/notices/", g(a.notices), methods=["GET", "POST"]),
+                Route("/translations/", g(a.translations), methods=["GET"]),
+                Route("/translations/{tag}/", g(a.upload), methods=["POST"]),
+                Route("/download/{name}", g(a.download), methods=["GET"]),
+                Route("/preview/{rest:path}", g(a.preview), methods=["GET"]),
+            ],
+        )
+    ]

@@ -1,0 +1,147 @@
+"""The Starlette app: the current release's static files, the few dynamic routes, and headers.
+
+    /…                 files of the current release (whitenoise's index, see static.py)
+    /api/release       which release is current, for update checks and operators
+    /api/hsds/organizations.json
+                       the service directory as Open Referral HSDS 3.0, from the current release
+    anything else      the release's not-found page in the path's language, status 404
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from pathlib import Path
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
+from starlette.routing import BaseRoute, Route
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from ..config import Config
+from ..content.hsds import RELEASE_FILE as HSDS_FILE
+from .admin import admin_routes
+from .middleware import BodyLimit, SecurityHeaders
+from .static import Release
+
+log = logging.getLogger("puente")
+
+
+class FixedRelease:
+    """Always the same release: for a static directory and for tests."""
+
+    def __init__(self, release: Release):
+        self.release = release
+
+    def get(self) -> Release:
+        return self.release
+
+
+class CurrentRelease:
+    """The release named by <data>/current, switched when a publish or rollback replaces that file.
+
+    Checked at most twice a second (one stat); a request keeps the release it started with,
+    so every response belongs wholly to one release.
+    """
+
+    INTERVAL = 0.5
+
+    def __init__(self, cfg: Config):
+        self.cfg = cfg
+        self._stamp: tuple[int, int] | None = None
+        self._checked = 0.0
+        self.release: Release | None = None
+        self.refresh()
+        if self.release is None:
+            raise RuntimeError(f"no current release in {cfg.data}: run `python serve.py publish` or `python serve.py`")
+
+    def get(self) -> Release:
+        now = time.monotonic()
+        if now - self._checked >= self.INTERVAL:
+            self._checked = now
+            self.refresh()
+        assert self.release is not None
+        return self.release
+
+    def refresh(self) -> None:
+        path = self.cfg.data / "current"
+        try:
+            st = path.stat()
+            stamp = (st.st_mtime_ns, st.st_ino)
+            if stamp == self._stamp:
+                return
+            release_id = path.read_text().strip()
+            self.release = Release(self.cfg.releases / release_id, release_id)
+            self._stamp = stamp
+        except (OSError, ValueError, KeyError):
+            log.exception("could not switch to the release named in %s; still serving the previous one", path)
+
+
+class Puente:
+    """Serves the current release first; anything it does not hold goes to the Starlette routes."""
+
+    def __init__(self, source: FixedRelease | CurrentRelease, extra_routes: list[BaseRoute] | None = None):
+        self.source = source
+        self.routes = Starlette(
+            routes=[Route("/api/release", self.release_info), Route("/api/hsds/organizations.json", self.hsds), *(extra_routes or [])],
+            exception_handlers={404: self.not_found, 405: self.not_allowed, 500: self.server_error},
+        )
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        release = self.source.get()
+        if scope["type"] == "http":
+            found = release.find(scope["path"])
+            if found is not None:
+                await release.serve(found, scope, receive, send)
+                return
+            scope.setdefault("state", {})["release"] = release
+        await self.routes(scope, receive, send)
+
+    def _release_of(self, request: Request) -> Release:
+        return getattr(request.state, "release", None) or self.source.get()
+
+    async def release_info(self, request: Request) -> Response:
+        return JSONResponse({"release": self._release_of(request).id}, headers={"Cache-Control": "no-store"})
+
+    async def hsds(self, request: Request) -> Response:
+        """The directory for 211 and referral systems: public data, so any site may read it; phones never cache it."""
+        try:
+            body = self._release_of(request).read(HSDS_FILE)
+        except OSError:
+            raise HTTPException(404) from None
+        headers = {"Cache-Control": "no-cache", "Access-Control-Allow-Origin": "*"}
+        return Response(body, media_type="application/json", headers=headers)
+
+    async def not_found(self, request: Request, exc: Exception) -> Response:
+        release = self._release_of(request)
+        first = request.url.path.split("/")[1] if request.url.path.count("/") >= 1 else ""
+        name = f"{first}/404.html" if first in release.languages else "404.html"
+        try:
+            body = release.read(name)
+        except OSError:
+            return PlainTextResponse("Not found", status_code=404)
+        return HTMLResponse(body, status_code=404, headers={"Cache-Control": "no-cache"})
+
+    async def not_allowed(self, request: Request, exc: Exception) -> Response:
+        return PlainTextResponse("Method not allowed", status_code=405, headers={"Allow": "GET, HEAD"})
+
+    async def server_error(self, request: Request, exc: Exception) -> Response:
+        log.exception("error serving %s", request.url.path, exc_info=exc)
+        return PlainTextResponse("Something went wrong on our side. Please try again.", status_code=500)
+
+
+def create_app(release_dir: Path, release_id: str | None = None) -> ASGIApp:
+    """Given a built release directory, return the ASGI app that serves it (no admin)."""
+    return SecurityHeaders(BodyLimit(Puente(FixedRelease(Release(release_dir, release_id)))))
+
+
+def create_server_app(cfg: Config) -> ASGIApp:
+    """The full server: whatever release is current in the data directory, and the admin console."""
+    return SecurityHeaders(BodyLimit(Puente(CurrentRelease(cfg), admin_routes(cfg))))
+
+
+def app_from_env() -> ASGIApp:
+    """The full server for one of several worker processes: its Config from the environment `serve --workers` set."""
+    return create_server_app(Config.load())
