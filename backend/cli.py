@@ -332,7 +332,7 @@ def ensure_current(cfg: Config) -> str:
             same = False
         pending = "" if same else " (the working content has unpublished changes)"
         return f"serving published release {current}{pending}"
-    release_dir, info, built = building.ensure_release(cfg)
+    _release_dir, info, built = building.ensure_release(cfg)
     releases.set_current(cfg, str(info["id"]))
     return f"{'built' if built else 'reused'} release {info['id']}"
 

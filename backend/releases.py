@@ -36,7 +36,7 @@ class PublishError(RuntimeError):
 
 
 def now() -> str:
-    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
 def audit(cfg: Config, who: str, action: str, **detail: Any) -> None:

@@ -110,7 +110,7 @@ def start_puente(tmp: Path, *extra: str, env: dict[str, str] | None = None, port
         wait_until_up(server.url + "/api/release", proc)
     except RuntimeError:
         server.stop()
-        raise RuntimeError(server.output())
+        raise RuntimeError(server.output()) from None
     return server
 
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Install everything the tests need, then run every test.
 #   - the project and its test extras, from PyPI
+#   - ruff and mypy --strict, which must report nothing
 #   - Debian's chromium (the browser tests drive it; Playwright never downloads a browser), fonts, gettext, poppler
 # Extra arguments go to pytest: `bash tests/run.sh -k offline`.
 set -euo pipefail
@@ -23,6 +24,12 @@ if [ "${#need[@]}" -gt 0 ]; then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 fi
+
+# Static checks first: ruff (the rule set in pyproject.toml) and mypy --strict, each with 0 findings.
+echo "ruff: $("$PYTHON" -m ruff --version)"
+"$PYTHON" -m ruff check backend tests serve.py
+echo "mypy --strict backend serve.py"
+"$PYTHON" -m mypy backend serve.py
 
 set +e
 "$PYTHON" -m pytest "$@"

@@ -47,7 +47,10 @@ SWEEP = """
     const r = el.getBoundingClientRect();
     return r.width > 0 && r.height > 0 && el.checkVisibility({visibilityProperty: true, contentVisibilityAuto: true});
   };
-  const name = (el) => `${el.tagName.toLowerCase()}${el.id ? "#" + el.id : ""}${el.className && typeof el.className === "string" ? "." + el.className.split(" ")[0] : ""} "${(el.textContent || "").trim().slice(0, 30)}"`;
+  const name = (el) => {
+    const cls = el.className && typeof el.className === "string" ? "." + el.className.split(" ")[0] : "";
+    return `${el.tagName.toLowerCase()}${el.id ? "#" + el.id : ""}${cls} "${(el.textContent || "").trim().slice(0, 30)}"`;
+  };
   const root = document.documentElement;
   if (!root.lang) problems.push("<html> has no lang");
   if (!["ltr", "rtl"].includes(root.dir)) problems.push("<html> has no dir");
@@ -167,7 +170,7 @@ def run_axe(origin: str, urls: list[str], workers: int = 2, before: str = "") ->
     def run() -> None:
         try:
             asyncio.run(sweep())
-        except BaseException as e:  # noqa: BLE001 - handed to the test's thread
+        except BaseException as e:
             failure.append(e)
 
     thread = threading.Thread(target=run)  # the async API, beside the suite's sync Playwright
@@ -189,7 +192,7 @@ def axe_plan(server: Server, pages: list[str]) -> list[str]:
     languages = {url.split("/")[1] for url in pages if url.count("/") > 2 and url.split("/")[1] not in ("share", "admin")}
     plan = [url for url in pages if url.split("/")[1] in FULL_AXE or url.split("/")[1] not in languages]
     for lang in sorted(languages - set(FULL_AXE)):
-        plan += one_of_each_kind(server, lang) + [f"/{lang}/staff/", f"/{lang}/share/print/", f"/{lang}/share/card/"]
+        plan += [*one_of_each_kind(server, lang), f"/{lang}/staff/", f"/{lang}/share/print/", f"/{lang}/share/card/"]
     return [url for url in dict.fromkeys(plan) if url in pages or "no-such-page" in url]
 
 
@@ -275,7 +278,7 @@ def test_pages_keep_working_with_the_service_worker_and_no_csp_violation(live_se
         for lang in ("es", "ar"):
             page.goto(f"{live_server.url}/{lang}/")
             page.wait_for_selector("body[data-offline=ready]", timeout=30_000)
-            for url in one_of_each_kind(live_server, lang) + [f"/{lang}/share/print/"]:
+            for url in [*one_of_each_kind(live_server, lang), f"/{lang}/share/print/"]:
                 page.goto(live_server.url + url)
                 errors += [f"{url}: CSP violation {v}" for v in page.evaluate("window.__csp")]
         page.goto(live_server.url + "/#choose")
@@ -340,7 +343,7 @@ def test_the_keyboard_reaches_every_control_in_order_with_visible_focus(live_ser
     try:
         page = ctx.new_page()
         problems: list[str] = []
-        for url in one_of_each_kind(live_server, lang) + ["/"]:
+        for url in [*one_of_each_kind(live_server, lang), "/"]:
             page.goto(live_server.url + url + ("#choose" if url == "/" else ""))
             expected = page.evaluate(REACHABLE)
             order, focus_problems = tab_through(page)
@@ -404,7 +407,7 @@ def test_nothing_moves_when_the_reader_asks_for_reduced_motion(live_server: Serv
     try:
         page = ctx.new_page()
         moving = []
-        for url in one_of_each_kind(live_server, "en") + ["/#choose", "/en/share/print/"]:
+        for url in [*one_of_each_kind(live_server, "en"), "/#choose", "/en/share/print/"]:
             page.goto(live_server.url + url)
             page.keyboard.press("Tab")  # a focused control too
             moving += [f"{url}: {m}" for m in page.evaluate(MOTION)]
@@ -437,7 +440,7 @@ def test_forced_colors_keep_boundaries_and_focus_visible(live_server: Server, br
         page = ctx.new_page()
         assert page.evaluate("matchMedia('(forced-colors: active)').matches")
         problems = []
-        for url in one_of_each_kind(live_server, lang) + ["/#choose"]:
+        for url in [*one_of_each_kind(live_server, lang), "/#choose"]:
             page.goto(live_server.url + url)
             problems += [f"{url}: {p}" for p in page.evaluate(FORCED)]
             _, focus = tab_through(page)
@@ -454,7 +457,6 @@ ADMIN_PAGES = ["/admin/", "/admin/pages/rights/hartford/", "/admin/services/ciri
 
 
 def test_the_admin_console_is_accessible_and_keeps_the_csp(tmp_path: Path, release_dir: Path, browser: Any) -> None:
-    pytest.importorskip("backend.admin")
     from axe_playwright_python.sync_playwright import Axe
 
     from backend.web.admin.auth import Accounts

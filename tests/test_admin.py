@@ -13,9 +13,9 @@ import pytest
 from starlette.testclient import TestClient
 
 from backend import releases
-from backend.web.app import create_server_app
-from backend.web.admin.auth import COOKIE, Accounts
 from backend.config import Config
+from backend.web.admin.auth import COOKIE, Accounts
+from backend.web.app import create_server_app
 
 from .conftest import ROOT, make_config
 
@@ -283,3 +283,27 @@ def test_admin_add_from_stdin(tmp_path: Path) -> None:
     short = subprocess.run([sys.executable, str(ROOT / "serve.py"), "admin", "add", "rosa", "--data", str(tmp_path)],
                            input="short\n", capture_output=True, text=True, timeout=60)
     assert short.returncode == 1 and "12 characters" in short.stderr
+
+
+def test_the_dashboard_renders_nothing_again_while_nothing_changed(cfg: Config, client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The dashboard's checks and "what would change" are kept per source hash: a second GET parses and renders nothing."""
+    import polib as polib_module
+
+    from backend.build import pipeline
+
+    renders, parses = [], []
+    real_render, real_pofile = pipeline.render, polib_module.pofile
+    monkeypatch.setattr(pipeline, "render", lambda inputs: renders.append(1) or real_render(inputs))
+    monkeypatch.setattr("backend.releases.building.render", pipeline.render)
+    monkeypatch.setattr(polib_module, "pofile", lambda *a, **k: parses.append(1) or real_pofile(*a, **k))
+    sign_in(client)
+    assert client.get("/admin/").status_code == 200
+    assert renders == [1], "the first visit works out what publishing would change"
+    renders.clear()
+    parses.clear()
+    assert client.get("/admin/").status_code == 200
+    assert renders == [] and parses == [], "nothing changed: nothing is parsed or rendered again"
+    page = cfg.content / "pages" / "rights" / "hartford.md"
+    page.write_text(page.read_text(encoding="utf-8").replace("No Hartford resident", "No Hartford City resident"), encoding="utf-8")
+    text = client.get("/admin/").text
+    assert renders == [1] and "rights/hartford" in text, "an edit is seen at once"

@@ -17,7 +17,7 @@ from backend.config import Config
 from backend.content import load
 from backend.i18n import discover
 
-from .conftest import ROOT, make_config
+from .conftest import make_config
 from .seed_facts import SERVICES
 
 

@@ -13,10 +13,10 @@ import polib
 import pytest
 
 from backend.build import build
-from backend.i18n.extract import extract, make_pot, merge
 from backend.content import load
 from backend.errors import ContentError
 from backend.i18n import discover, parse_catalog, raise_problems
+from backend.i18n.extract import extract, make_pot, merge
 
 from .conftest import ROOT, make_config
 

@@ -32,11 +32,11 @@ from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 from backend.content import markup
+from backend.errors import ContentError
+from backend.i18n import catalog_problems, discover, parse_catalog, raise_problems, read_catalog
 from backend.policy import MAX_BODY
 from backend.web.app import create_app
 from backend.web.middleware import BodyLimit
-from backend.errors import ContentError
-from backend.i18n import catalog_problems, discover, parse_catalog, raise_problems, read_catalog
 from backend.web.static import Release
 
 from .conftest import Server
@@ -466,8 +466,9 @@ def test_a_malformed_content_length_is_a_400(value: bytes) -> None:
 
 
 def test_the_admin_upload_fits_under_the_server_wide_limit() -> None:
-    admin = pytest.importorskip("backend.admin")
-    assert admin.UPLOAD_LIMIT < MAX_BODY, "an upload the admin accepts would be cut off by BodyLimit"
+    from backend.policy import UPLOAD_LIMIT
+
+    assert UPLOAD_LIMIT < MAX_BODY, "an upload the admin accepts would be cut off by BodyLimit"
 
 
 # -- HTTP, against the real server over raw sockets --------------------------------------------------
@@ -683,11 +684,10 @@ PO_FILE = st.one_of(st.binary(max_size=300), st.sampled_from(PO_TOKENS).map(lamb
 @pytest.fixture(scope="module")
 def signed_in(release_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Any, str, Any]]:
     """The full server (release, admin console) on copies of the content and catalogs, with a signed-in client."""
-    pytest.importorskip("backend.admin")
     from starlette.testclient import TestClient
 
-    from backend.web.app import create_server_app
     from backend.web.admin.auth import Accounts
+    from backend.web.app import create_server_app
 
     from .conftest import ROOT, make_config, seed
 

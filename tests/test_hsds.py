@@ -19,10 +19,9 @@ import pytest
 from jsonschema import Draft202012Validator, FormatChecker
 from starlette.testclient import TestClient
 
-from backend.content import hsds
-from backend.web.app import create_app
-from backend.content import Service, load
+from backend.content import Service, hsds, load
 from backend.errors import ContentErrors
+from backend.web.app import create_app
 
 from .conftest import ROOT
 from .seed_facts import SERVICES

@@ -22,7 +22,7 @@ from .load import Recorder, Snapshot, run_load, served_release
 def test_200_clients_for_3_seconds_none_fails(live_server: Server) -> None:
     snap = Snapshot.of(served_release(live_server.url, live_server.log.parent / "var"))
     recorder = Recorder()
-    stats = run_load(live_server.url, clients=200, seconds=3, paths=snap.urls() + ["/api/release"], check=recorder)
+    stats = run_load(live_server.url, clients=200, seconds=3, paths=[*snap.urls(), "/api/release"], check=recorder)
     print(stats.summary())
     assert stats.failed == 0, stats.failures[:10]
     assert stats.requests >= 200 and stats.statuses == {200: stats.requests}
@@ -54,7 +54,7 @@ def test_a_publish_during_load_switches_whole_releases_and_fails_nothing(tmp_pat
         recorder = Recorder()
         worker = threading.Thread(target=publish)
         worker.start()
-        stats = run_load(server.url, clients=150, seconds=240, paths=before.urls() + ["/api/release"], check=recorder, stop=stop)
+        stats = run_load(server.url, clients=150, seconds=240, paths=[*before.urls(), "/api/release"], check=recorder, stop=stop)
         worker.join()
         print(stats.summary())
         result = outcome["publish"]

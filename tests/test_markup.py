@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from backend.errors import ContentError
 from backend.content.markup import Rendered, links, parse_blocks, plain_text, render_blocks, render_inline, signature
+from backend.errors import ContentError
 
 
 def test_blocks_are_units_with_their_lines() -> None:

@@ -111,10 +111,10 @@ def test_two_publishes_at_once_one_wins(workspace: Config) -> None:
         [sys.executable, str(ROOT / "serve.py"), "publish", "--content", str(workspace.content), "--locales", str(workspace.locales),
          "--data", str(workspace.data)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         env={**os.environ, "PUENTE_TODAY": TODAY.isoformat()}) for _ in range(2)]
-    results = [p.communicate(timeout=180) + (p.returncode,) for p in procs]
+    results = [(*p.communicate(timeout=180), p.returncode) for p in procs]
     codes = sorted(r[2] for r in results)
     assert codes in ([0, 0], [0, 1]), results  # both in turn, or one refused with a clear error
-    for out, err, code in results:
+    for _out, err, code in results:
         if code:
             assert "another publish or rollback is in progress" in err
     current = releases.current_id(workspace)

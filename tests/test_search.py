@@ -14,9 +14,9 @@ from urllib.parse import quote
 import brotli
 import pytest
 
+from backend.build.search import split_sentences
 from backend.content import load
 from backend.i18n import discover
-from backend.build.search import split_sentences
 
 from .conftest import ROOT, Server, start_puente
 from .seed_facts import SERVICES

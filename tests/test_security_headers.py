@@ -13,9 +13,8 @@ from pathlib import Path
 import pytest
 from starlette.testclient import TestClient
 
-from backend.policy import DENIED_FEATURES, HEADERS, HSTS_HEADER, MAX_BODY
+from backend.policy import DENIED_FEATURES, HEADERS, HEADERS_FILE, HSTS_HEADER, MAX_BODY
 from backend.web.app import create_app
-from backend.policy import HEADERS_FILE
 
 from .conftest import ROOT
 
@@ -142,9 +141,8 @@ def test_a_header_set_by_a_route_cannot_weaken_ours(release_dir: Path) -> None:
 
 
 def test_the_admin_console_carries_the_headers(tmp_path: Path, release_dir: Path) -> None:
-    pytest.importorskip("backend.admin")
-    from backend.web.app import create_server_app
     from backend.releases import set_current
+    from backend.web.app import create_server_app
 
     from .conftest import make_config
 
@@ -220,11 +218,9 @@ def test_the_readme_nginx_snippet_sends_the_same_headers(release_dir: Path) -> N
 
 def test_each_worker_process_gets_the_headers_and_the_body_limit(tmp_path: Path, release_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """`serve --workers N` builds each process's app from the environment: the same wrapping as one process."""
-    app_module = pytest.importorskip("backend.app")
-    if not hasattr(app_module, "app_from_env"):
-        pytest.skip("no multi-process serving in this version")
-    from backend.releases import set_current
     from backend.cli import config_environment
+    from backend.releases import set_current
+    from backend.web import app as app_module
 
     from .conftest import make_config
 

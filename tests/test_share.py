@@ -21,8 +21,8 @@ from PIL import Image
 
 import backend.build as building
 from backend import cli
-from backend.build import links as share
 from backend.build import build
+from backend.build import links as share
 from backend.config import Config
 from backend.content import load
 from backend.errors import ContentError
@@ -194,7 +194,7 @@ def test_links_carry_nothing_but_the_address(public_release: Path) -> None:
 
 def test_qr_codes_are_small_inline_svg_with_no_style(public_release: Path) -> None:
     sizes = []
-    for rel, svg, url in expected_codes(public_release, PUBLIC):
+    for rel, svg, _url in expected_codes(public_release, PUBLIC):
         assert "style" not in svg and "<script" not in svg, rel
         assert 'role="img"' in svg and "aria-label=" in svg
         sizes.append(len(svg.encode()))
@@ -303,7 +303,7 @@ def test_card_follows_small_edits_of_a_page_and_names_the_line_of_a_statement_go
     text = toml.read_text()
     toml.write_text(text.replace('contacts = "legal"', 'contacts = "lawyers"'))
     with pytest.raises(ContentError) as caught:
-        load(copy_content).share
+        load(copy_content)
     messages = [str(p) for p in caught.value.problems]
     lines = text.splitlines()
     contacts_line = next(i for i, line in enumerate(lines, 1) if line.startswith("contacts"))

@@ -101,7 +101,7 @@ def test_update_downloads_only_what_changed_and_waits_for_reload(workspace: Conf
 
         with page.expect_navigation():  # the new worker takes over, then the page reloads itself
             page.locator("#update-reload").click()
-        page.wait_for_function(f"navigator.serviceWorker.controller && caches.keys().then(k => k.join()).then(k => k)", timeout=10_000)
+        page.wait_for_function("navigator.serviceWorker.controller && caches.keys().then(k => k.join()).then(k => k)", timeout=10_000)
         caches = page.evaluate("caches.keys()")
         assert caches == [f"puente-{two}"], caches
         # every Spanish page the worker holds is release 2's, byte for byte

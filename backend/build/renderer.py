@@ -158,7 +158,7 @@ class LanguageRenderer:
     def nav(self, current: str) -> list[dict[str, Any]]:
         c = self.content
         # Translators: the home page in the main navigation
-        items = [{"id": "home", "href": f"{self.prefix}/", "label": self.gettext("Home")}]
+        items: list[dict[str, Any]] = [{"id": "home", "href": f"{self.prefix}/", "label": self.gettext("Home")}]
         tops = [p for p in c.pages if p.parent_id == "home"]
         entries: list[tuple[int, dict[str, Any]]] = [
             (p.order, {"id": p.id, "href": f"{self.prefix}/{p.path}", "label": self.plain(p.context, p.nav or p.title)}) for p in tops

@@ -17,7 +17,6 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-
 from ..content import Service, SharePlan
 from .links import Link, make_link, short_form
 

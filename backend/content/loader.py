@@ -218,22 +218,7 @@ def _load_service(path: Path, root: Path, categories: set[str], problems: Collec
             description = markup.parse_blocks(raw, first_line=r.line_of("description") + 1)
         except ContentError as e:
             problems.add(e.problem.message, rel, e.problem.line)
-    phones = []
-    raw_phones = data.get("phones", [])
-    if not isinstance(raw_phones, list):
-        r.error("'phones' must be a list of [[phones]] tables", "phones")
-        raw_phones = []
-    for n, p in enumerate(raw_phones):
-        if not isinstance(p, dict):
-            r.error("each phone is a [[phones]] table with 'number'", "phones")
-            continue
-        _unknown(r, p, {"number", "label", "languages"})
-        try:
-            shown, e164 = phone_from(str(p.get("number", "")))
-        except ValueError as e:
-            r.error(str(e), "number", n)
-            continue
-        phones.append(Phone(shown, e164, _text(r, p, "label", required=False), _languages(r, p, n)))
+    phones = _phones(r, data)
     email = data.get("email", "")
     if email and not (isinstance(email, str) and _EMAIL.match(email)):
         r.error(f"malformed email {email!r}", "email")
@@ -242,23 +227,7 @@ def _load_service(path: Path, root: Path, categories: set[str], problems: Collec
         r.error(f"malformed website {website!r}: it must start with https:// or http://", "website")
     if not (phones or email or website):
         r.error("a service needs at least one way to reach it: a phone, an email or a website")
-    address = None
-    a = data.get("address")
-    if a is not None:
-        if not isinstance(a, dict):
-            r.error("'address' must be an [address] table", "address")
-        else:
-            _unknown(r, a, {"street", "city", "state", "postal_code", "label"}, after="[address]")
-            postal = str(a.get("postal_code", ""))
-            if postal and not re.fullmatch(r"\d{5}(?:-\d{4})?", postal):
-                r.error(f"malformed postal code {postal!r}", "postal_code", after="[address]")
-            address = Address(
-                street=_text(r, a, "street", after="[address]"),
-                city=_text(r, a, "city", after="[address]"),
-                state=_text(r, a, "state", after="[address]"),
-                postal_code=postal,
-                label=_text(r, a, "label", required=False, after="[address]"),
-            )
+    address = _address(r, data)
     lines = {k: r.line_of(k) for k in ("name", "description", "hours")}
     lines.update({f"phone:{n}": r.line_of("label", n) for n in range(len(phones))})
     lines["address:label"] = r.line_of("label", after="[address]")
@@ -278,6 +247,47 @@ def _load_service(path: Path, root: Path, categories: set[str], problems: Collec
         verified_on=_date(r, data, "verified_on"),
         lines=lines,
     )
+
+
+def _phones(r: _Reader, data: dict[str, Any]) -> list[Phone]:
+    phones: list[Phone] = []
+    raw_phones = data.get("phones", [])
+    if not isinstance(raw_phones, list):
+        r.error("'phones' must be a list of [[phones]] tables", "phones")
+        raw_phones = []
+    for n, p in enumerate(raw_phones):
+        if not isinstance(p, dict):
+            r.error("each phone is a [[phones]] table with 'number'", "phones")
+            continue
+        _unknown(r, p, {"number", "label", "languages"})
+        try:
+            shown, e164 = phone_from(str(p.get("number", "")))
+        except ValueError as e:
+            r.error(str(e), "number", n)
+            continue
+        phones.append(Phone(shown, e164, _text(r, p, "label", required=False), _languages(r, p, n)))
+    return phones
+
+
+def _address(r: _Reader, data: dict[str, Any]) -> Address | None:
+    address = None
+    a = data.get("address")
+    if a is not None:
+        if not isinstance(a, dict):
+            r.error("'address' must be an [address] table", "address")
+        else:
+            _unknown(r, a, {"street", "city", "state", "postal_code", "label"}, after="[address]")
+            postal = str(a.get("postal_code", ""))
+            if postal and not re.fullmatch(r"\d{5}(?:-\d{4})?", postal):
+                r.error(f"malformed postal code {postal!r}", "postal_code", after="[address]")
+            address = Address(
+                street=_text(r, a, "street", after="[address]"),
+                city=_text(r, a, "city", after="[address]"),
+                state=_text(r, a, "state", after="[address]"),
+                postal_code=postal,
+                label=_text(r, a, "label", required=False, after="[address]"),
+            )
+    return address
 
 
 def _languages(r: _Reader, data: dict[str, Any], nth: int = 0) -> tuple[str, ...]:

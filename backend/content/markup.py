@@ -52,7 +52,7 @@ class _Node:
     children: list[_Node] = field(default_factory=list)
 
 
-def _parse_inline(text: str) -> _Node:
+def _parse_inline(text: str) -> _Node:  # long: one scanner over the text, its cases side by side
     root = _Node("root")
     stack = [root]
     buf: list[str] = []
@@ -213,7 +213,7 @@ def links(text: str) -> list[tuple[str, str]]:
 # -- blocks -----------------------------------------------------------------
 
 
-def parse_blocks(source: str, *, first_line: int = 1) -> list[Block]:
+def parse_blocks(source: str, *, first_line: int = 1) -> list[Block]:  # long: one pass over the lines, each kind of block beside the next
     """Given a Markdown body, return its blocks; raise ContentError naming the line."""
     blocks: list[Block] = []
     para: list[str] = []

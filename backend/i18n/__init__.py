@@ -7,7 +7,16 @@
 """
 
 from .catalogs import (
-    Catalog, Status, catalog_problems, discover, load_catalogs, parse_catalog, problems_in, raise_problems, read_catalog, status_of,
+    Catalog,
+    Status,
+    catalog_problems,
+    discover,
+    load_catalogs,
+    parse_catalog,
+    problems_in,
+    raise_problems,
+    read_catalog,
+    status_of,
 )
 from .languages import REVIEW_HEADER, SOURCE, Language, plural_index, source_language
 from .translator import Translator

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import polib
 
-from ..errors import Collector, ContentError, ContentErrors, Problem
 from ..content import markup
+from ..errors import Collector, ContentError, ContentErrors, Problem
 from .languages import Language, language_of, nplurals, plural_index, source_language
 
 # What a line of a .po file may be (polib itself forgives an unterminated string; msgfmt does not).
@@ -42,9 +42,9 @@ def read_catalog(path: Path) -> polib.POFile:
         line = raw[: e.start].count(b"\n") + 1
         raise ContentError(f"not valid UTF-8 ({e.reason})", path, line) from None
     text = raw.decode("utf-8")
-    for number, line in enumerate(text.splitlines(), 1):
-        if not _PO_LINE.match(line):
-            raise ContentError(f"invalid catalog syntax: {line[:60]!r} is not a comment, keyword or quoted string", path, number)
+    for number, source_line in enumerate(text.splitlines(), 1):
+        if not _PO_LINE.match(source_line):
+            raise ContentError(f"invalid catalog syntax: {source_line[:60]!r} is not a comment, keyword or quoted string", path, number)
     try:
         return polib.pofile(text, wrapwidth=0)
     except (OSError, ValueError, UnicodeError) as e:
@@ -119,7 +119,7 @@ def problems_in(catalog: Catalog) -> list[Problem]:
         for number in range(max(entry.linenum - 1, 0), min(len(lines), entry.linenum + 200)):
             if lines[number].startswith("msgstr"):
                 return number + 1
-        return entry.linenum
+        return int(entry.linenum)
 
     charset = po.metadata.get("Content-Type", "")
     if "charset=utf-8" not in charset.lower().replace(" ", ""):
@@ -147,7 +147,7 @@ def _translation_problem(e: polib.POEntry, text: str) -> str | None:
     if want != got:
         return f"placeholders differ from the source: expected {sorted(want)}, found {sorted(got)}"
     if e.msgctxt == "ui" or e.msgid_plural:
-        if "<" in text or "&" in text and "&" not in e.msgid:
+        if "<" in text or ("&" in text and "&" not in e.msgid):
             return "raw HTML is not allowed in a translation"
         if _LONE_PERCENT.search(text):
             return "a lone '%' in a translation; write %% for a percent sign"

@@ -38,11 +38,8 @@ def template_units(templates: Path, project: Path) -> list[tuple[Unit, str | Non
     for path in sorted(templates.glob("*.html")):
         rel = path.relative_to(project).as_posix()
         with path.open("rb") as f:
-            for lineno, func, message, comments in babel_extract(f, UI_KEYWORDS, ["Translators:"], {}):
-                if isinstance(message, tuple):
-                    singular, plural = message[0], message[1]
-                else:
-                    singular, plural = message, None
+            for lineno, _func, message, comments in babel_extract(f, UI_KEYWORDS, ["Translators:"], {}):
+                singular, plural = (message[0], message[1]) if isinstance(message, tuple) else (message, None)
                 if not singular:
                     continue
                 note = " ".join(comments) or f"Interface text in {path.name}"
@@ -50,9 +47,9 @@ def template_units(templates: Path, project: Path) -> list[tuple[Unit, str | Non
     for path in sorted((project / "backend").rglob("*.py")):
         rel = path.relative_to(project).as_posix()
         with path.open("rb") as f:
-            for lineno, func, message, comments in extract_python(f, ("gettext",), ["Translators:"], {}):
-                if isinstance(message, str) and message:
-                    found.append((Unit("ui", message, " ".join(comments) or "Interface text", rel, lineno), None))
+            for lineno, _name, text, notes in extract_python(f, {"gettext": None}, ["Translators:"], {}):
+                if isinstance(text, str) and text:
+                    found.append((Unit("ui", text, " ".join(notes) or "Interface text", rel, lineno), None))
     return found
 
 

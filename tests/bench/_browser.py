@@ -169,7 +169,7 @@ def update_cost(b: Browser, work: Path, src_locales: Path, changed_lang: str, ot
         rebuild_s = time.monotonic() - started
         after = {lang: _bundle_entries(origin, lang) for lang in phones}
         result: dict[str, Any] = {"changed": f"{changed_lang}: {page_context}: “{paragraph}…”", "rebuild_seconds": round(rebuild_s, 1)}
-        for lang, (context, page, cid) in phones.items():
+        for lang, (_context, page, cid) in phones.items():
             old_url, old = before[lang]
             new_url, new = after[lang]
             changed = {u for u, rev in new.items() if old.get(u) != rev}

@@ -16,7 +16,15 @@ import shutil
 from pathlib import Path
 
 # Further languages, common home languages in US school districts first; each a CLDR locale.
-EXTRA_TAGS = ["am", "bn", "de", "fr", "hi", "ko", "ru", "so", "fil", "ne", "my", "ti", "ur", "tr", "ro", "it", "ja", "km", "lo", "th", "ta", "te", "ml", "gu", "pa", "mr", "kn", "or", "as", "si", "he", "yi", "el", "hy", "ka", "az", "kk", "ky", "uz", "tg", "tk", "mn", "ckb", "sd", "ug", "dz", "bo", "ig", "yo", "ha", "zu", "xh", "sn", "rw", "rn", "lg", "om", "wo", "ff", "ln", "kab", "mg", "ny", "st", "tn", "ts", "ve", "nso", "ss", "cy", "ga", "gd", "is", "fo", "sq", "mk", "bg", "sr", "hr", "sl", "sk", "cs", "hu", "lt", "lv", "et", "fi", "sv", "da", "nb", "nn", "nl", "lb", "af", "id", "ms", "jv", "su", "ceb", "haw", "mi", "to", "gl", "eu", "ca", "oc", "co", "br", "be"]
+EXTRA_TAGS = [
+    "am", "bn", "de", "fr", "hi", "ko", "ru", "so", "fil", "ne", "my", "ti", "ur", "tr", "ro", "it", "ja",
+    "km", "lo", "th", "ta", "te", "ml", "gu", "pa", "mr", "kn", "or", "as", "si", "he", "yi", "el", "hy",
+    "ka", "az", "kk", "ky", "uz", "tg", "tk", "mn", "ckb", "sd", "ug", "dz", "bo", "ig", "yo", "ha", "zu",
+    "xh", "sn", "rw", "rn", "lg", "om", "wo", "ff", "ln", "kab", "mg", "ny", "st", "tn", "ts", "ve", "nso",
+    "ss", "cy", "ga", "gd", "is", "fo", "sq", "mk", "bg", "sr", "hr", "sl", "sk", "cs", "hu", "lt", "lv",
+    "et", "fi", "sv", "da", "nb", "nn", "nl", "lb", "af", "id", "ms", "jv", "su", "ceb", "haw", "mi", "to",
+    "gl", "eu", "ca", "oc", "co", "br", "be",
+]
 
 _CONTEXT = re.compile(r'^msgctxt "((?:page:rights/|service:)[^"]+)"$', re.MULTILINE)
 

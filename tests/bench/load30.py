@@ -26,8 +26,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from tests.conftest import TODAY, start_puente
-from tests.load import Recorder, Snapshot, run_load, served_release
+from tests.conftest import TODAY, start_puente  # noqa: E402
+from tests.load import Recorder, Snapshot, run_load, served_release  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -76,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
             threading.Thread(target=publish, daemon=True).start()
 
         recorder = Recorder()
-        stats = run_load(url, args.clients, args.seconds, before.urls() + ["/api/release"], check=recorder, stop=stop)
+        stats = run_load(url, args.clients, args.seconds, [*before.urls(), "/api/release"], check=recorder, stop=stop)
         print(stats.summary(), flush=True)
 
         problems = list(stats.failures[:10]) if stats.failed else []

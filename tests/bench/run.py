@@ -87,7 +87,7 @@ class Report:
         cells = [[str(c) for c in head]] + [["" if c is None else str(c) for c in r] for r in rows]
         widths = [max(len(r[i]) for r in cells) for i in range(len(head))]
         for n, r in enumerate(cells):
-            self.say("  " + "  ".join(c.rjust(w) if i else c.ljust(w) for i, (c, w) in enumerate(zip(r, widths))).rstrip())
+            self.say("  " + "  ".join(c.rjust(w) if i else c.ljust(w) for i, (c, w) in enumerate(zip(r, widths, strict=False))).rstrip())
             if n == 0:
                 self.say("  " + "  ".join("-" * w for w in widths))
 

@@ -22,10 +22,8 @@ from typing import Any
 from babel import Locale
 
 from .. import markup
-from ..loader import Content, Service
-
+from ..model import Content, Service
 from ._common import COUNTRY, ENTRY_TERM, TAXONOMY, uid
-
 
 # -- export -----------------------------------------------------------------------
 

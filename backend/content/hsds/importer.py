@@ -4,21 +4,18 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import re
-import shutil
-import tempfile
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-
-from .. import markup
-from ..loader import _EMAIL, _ID, _LANG, _URL, RESERVED_SERVICE_IDS, Content, load, phone_from
+from ..._files import atomic_write, trial_copy
 from ...errors import Collector, ContentError, ContentErrors, Problem
-
+from .. import markup
+from ..loader import _EMAIL, _ID, _LANG, _URL, RESERVED_SERVICE_IDS, load, phone_from
+from ..model import Content
 from ._common import _DATE, _UUID, COUNTRY, ENTRY_TERM, SKIPPED_STATUSES, STATUSES, TAXONOMY, uid
 
 
@@ -271,7 +268,7 @@ def _address(r: _Reader, org: dict[str, Any], svc: dict[str, Any], path: str) ->
 
 
 def _category(r: _Reader, svc: dict[str, Any], path: str, categories: set[str]) -> str:
-    for attr, apath in r.objects(svc, "attributes", path):
+    for attr, _apath in r.objects(svc, "attributes", path):
         term = attr.get("taxonomy_term")
         if isinstance(term, dict) and term.get("code") in categories and term.get("taxonomy") in (TAXONOMY, None):
             return str(term["code"])
@@ -355,9 +352,7 @@ def write(entries: list[Entry], content_dir: Path, *, replace: bool = False) -> 
         if target.exists() and not replace:
             problems.add(f"{e.path}: this entry exists already (pass --replace to update it)", target)
     problems.raise_if_any()
-    with tempfile.TemporaryDirectory(prefix="puente-import-") as tmp:
-        trial = Path(tmp) / Path(content_dir).name
-        shutil.copytree(content_dir, trial)
+    with trial_copy(Path(content_dir)) as trial:
         for e in entries:
             (trial / "services" / f"{e.id}.toml").write_text(e.toml, encoding="utf-8")
         try:
@@ -367,10 +362,7 @@ def write(entries: list[Entry], content_dir: Path, *, replace: bool = False) -> 
     written = []
     for e in entries:
         target = services / f"{e.id}.toml"
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", dir=services)
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(e.toml)
-        os.replace(tmp_name, target)
+        atomic_write(target, e.toml)
         written.append(target)
     return written
 

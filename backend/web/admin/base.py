@@ -22,6 +22,9 @@ Handler = Callable[[Request, Session], Awaitable[Response]]
 class Console:
     """What every part of the console shares."""
 
+    async def dashboard(self, request: Request, session: Session, message: str = "", errors: list[str] | None = None) -> Response:
+        raise NotImplementedError  # dashboard.Dashboard's: every part may answer with the dashboard and a message
+
     def __init__(self, cfg: Config):
         self.cfg = cfg
         self.accounts = Accounts(cfg)

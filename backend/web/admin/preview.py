@@ -10,6 +10,7 @@ from starlette.responses import PlainTextResponse, Response
 
 from ... import build as building
 from ... import releases
+from ...build import metadata
 from ...errors import ContentError
 from ..static import Release
 from .auth import Session
@@ -38,7 +39,7 @@ class Preview(Console):
         if inputs is None:
             inputs = building.load_inputs(self.cfg)  # raises ContentErrors: what is wrong, for the dashboard
         dest = self.cfg.data / "preview" / inputs.source
-        if not (dest / "release.json").is_file():
+        if not (dest / metadata.INFO_FILE).is_file():
             for old in (self.cfg.data / "preview").glob("*") if (self.cfg.data / "preview").is_dir() else []:
                 if old.name != inputs.source and old.is_dir():
                     releases.remove_release(old)
