@@ -18,8 +18,11 @@ from backend.i18n import Translator, catalog_problems, discover, parse_catalog
 
 from .conftest import ROOT, Server, make_config
 
-LAUNCH = {"en", "es", "pt", "ar", "fa-AF", "ps", "ht", "pl", "bs", "sw", "uk", "vi", "zh-Hans"}
-RTL = {"ar", "fa-AF", "ps"}
+LAUNCH = {
+    "en", "es", "pt", "ar", "fa-AF", "ps", "ht", "pl", "bs", "sw", "uk", "vi", "zh-Hans",
+    "fr", "ne", "my", "so", "ti", "rw", "ur", "ru",
+}
+RTL = {"ar", "fa-AF", "ps", "ur"}
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
@@ -74,19 +77,19 @@ def test_plural_forms_follow_the_catalog_header() -> None:
 
 def test_a_new_catalog_enables_a_language(tmp_path: Path) -> None:
     locales = tmp_path / "locales"
-    shutil.copytree(ROOT / "locales", locales)
-    (locales / "fr" / "LC_MESSAGES").mkdir(parents=True)
-    shutil.copy(locales / "messages.pot", locales / "fr" / "LC_MESSAGES" / "messages.po")
-    po = polib.pofile(str(locales / "fr" / "LC_MESSAGES" / "messages.po"))
-    po.metadata.update({"Language": "fr", "Plural-Forms": "nplurals=2; plural=(n > 1);"})
-    po.find("Quick exit", msgctxt="ui").msgstr = "Sortie rapide"
+    (locales / "de" / "LC_MESSAGES").mkdir(parents=True)
+    shutil.copy(ROOT / "locales" / "messages.pot", locales / "messages.pot")
+    shutil.copy(locales / "messages.pot", locales / "de" / "LC_MESSAGES" / "messages.po")
+    po = polib.pofile(str(locales / "de" / "LC_MESSAGES" / "messages.po"))
+    po.metadata.update({"Language": "de", "Plural-Forms": "nplurals=2; plural=(n != 1);"})
+    po.find("Quick exit", msgctxt="ui").msgstr = "Schnell verlassen"
     po.save()
     build(make_config(tmp_path, locales=locales), tmp_path / "out")
-    html = (tmp_path / "out" / "fr" / "rights" / "index.html").read_text()
-    assert '<html lang="fr" dir="ltr">' in html and "Sortie rapide" in html
+    html = (tmp_path / "out" / "de" / "rights" / "index.html").read_text()
+    assert '<html lang="de" dir="ltr">' in html and "Schnell verlassen" in html
     assert 'class="fallback-tag"' in html  # everything else falls back to English, marked
     chooser = (tmp_path / "out" / "index.html").read_text()
-    assert 'href="/fr/"' in chooser and "Français" in chooser
+    assert 'href="/de/"' in chooser and "Deutsch" in chooser
 
 
 @pytest.mark.parametrize("tag", sorted(LAUNCH))
@@ -166,7 +169,7 @@ TOFU_JS = """
 
 
 @pytest.mark.browser
-@pytest.mark.parametrize("tag", ["ar", "fa-AF", "ps", "zh-Hans", "uk", "vi", "ht", "pl", "bs", "pt"])
+@pytest.mark.parametrize("tag", ["ar", "fa-AF", "ps", "zh-Hans", "uk", "vi", "ht", "pl", "bs", "pt", "fr", "ne", "my", "so", "ti", "rw", "ur", "ru"])
 def test_each_script_renders_glyphs_not_boxes(live_server: Server, browser, tag: str) -> None:  # type: ignore[no-untyped-def]
     page = browser.new_page()
     try:
