@@ -16,7 +16,7 @@ from backend.web.app import create_app
 @pytest.fixture(scope="module")
 def client(release_dir: Path) -> Iterator[TestClient]:
     info = json.loads((release_dir / "release.json").read_text())
-    app = create_app(release_dir, info["id"], [lang["tag"] for lang in info["languages"]])
+    app = create_app(release_dir, info["id"])
     with TestClient(app) as c:
         yield c
 
@@ -124,7 +124,7 @@ def test_security_headers_and_no_cookies_on_every_response(client: TestClient, p
 
 def test_hsts_over_https(release_dir: Path) -> None:
     info = json.loads((release_dir / "release.json").read_text())
-    app = create_app(release_dir, info["id"], ["en", "es"])
+    app = create_app(release_dir, info["id"])
     with TestClient(app, base_url="https://testserver") as c:
         assert c.get("/es/").headers["strict-transport-security"].startswith("max-age=")
 
