@@ -13,6 +13,7 @@ import brotli
 import pytest
 
 from backend.build import build, ensure_release, load_inputs
+from backend.build.worker import read_config
 from backend.config import Config
 from backend.content import load
 from backend.i18n import discover
@@ -22,10 +23,7 @@ from .seed_facts import SERVICES
 
 
 def sw_config(release: Path) -> dict:
-    text = (release / "sw.js").read_text()
-    m = re.search(r"const CONFIG = (\{.*?\});\n", text)
-    assert m, "sw.js has no config"
-    return json.loads(m.group(1))
+    return read_config((release / "sw.js").read_text())
 
 
 def test_every_page_in_every_language(release_dir: Path, config: Config) -> None:

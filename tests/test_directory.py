@@ -17,6 +17,7 @@ import vobject
 from starlette.testclient import TestClient
 
 from backend.build import vcard
+from backend.build.worker import read_config
 from backend.content import Address, load
 from backend.errors import ContentErrors
 from backend.i18n import discover
@@ -188,7 +189,7 @@ def test_category_filters_are_links_that_work_without_javascript(release_dir: Pa
 
 def test_directory_pages_and_contacts_are_in_each_languages_bundle(release_dir: Path) -> None:
     sw = (release_dir / "sw.js").read_text()
-    config = json.loads(sw.split("const CONFIG = ", 1)[1].split(";\n", 1)[0])
+    config = read_config(sw)
     content = load(ROOT / "content")
     for tag, url in config["languages"].items():
         urls = {u for u, _ in json.loads((release_dir / url.lstrip("/")).read_text())["pages"]}

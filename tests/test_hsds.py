@@ -19,6 +19,7 @@ import pytest
 from jsonschema import Draft202012Validator, FormatChecker
 from starlette.testclient import TestClient
 
+from backend.build.worker import read_config
 from backend.content import Service, hsds, load
 from backend.errors import ContentErrors
 from backend.web.app import create_app
@@ -152,7 +153,7 @@ def test_api_serves_the_current_releases_directory(release_dir: Path, exported: 
 def test_the_worker_never_caches_the_api(release_dir: Path) -> None:
     sw = (release_dir / "sw.js").read_text()
     assert "NETWORK_ONLY = /^\\/(admin|api)\\//" in sw
-    config = json.loads(sw.split("const CONFIG = ", 1)[1].split(";\n", 1)[0])
+    config = read_config(sw)
     for url in config["languages"].values():
         bundle = json.loads((release_dir / url.lstrip("/")).read_text())
         assert not [u for u, _ in bundle["pages"] if "/api/" in u or "hsds" in u]

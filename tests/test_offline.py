@@ -13,6 +13,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from backend.build.worker import read_config
+
 from .conftest import Server, start_puente, start_static
 
 pytestmark = pytest.mark.browser
@@ -43,7 +45,7 @@ class Visit:
 
 def bundle_pages(origin_root: Path | None, page: object, origin: str, lang: str) -> list[str]:
     sw = page.evaluate("fetch('/sw.js').then(r => r.text())")  # type: ignore[attr-defined]
-    config = json.loads(sw.split("const CONFIG = ", 1)[1].split(";\n", 1)[0])
+    config = read_config(sw)
     bundle = page.evaluate(f"fetch({json.dumps(config['languages'][lang])}).then(r => r.json())")  # type: ignore[attr-defined]
     return [origin + url for url, _ in bundle["pages"]]
 

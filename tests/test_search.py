@@ -15,6 +15,7 @@ import brotli
 import pytest
 
 from backend.build.search import split_sentences
+from backend.build.worker import read_config
 from backend.content import load
 from backend.i18n import discover
 
@@ -63,7 +64,7 @@ def test_each_language_has_a_small_index_of_every_page_and_service(release_dir: 
     assert size < INDEX_BUDGET, f"{tag}: {size} bytes compressed"
     bundle_urls = set()
     sw = (release_dir / "sw.js").read_text()
-    config = json.loads(sw.split("const CONFIG = ", 1)[1].split(";\n", 1)[0])
+    config = read_config(sw)
     bundle_urls = {u for u, _ in json.loads((release_dir / config["languages"][tag].lstrip("/")).read_text())["pages"]}
     assert {url, f"/{tag}/search/"} <= bundle_urls, "the index and the page are precached with the language"
     assert any(u.startswith("/static/search.") for u, _ in config["shell"])
@@ -73,7 +74,7 @@ def test_each_language_has_a_small_index_of_every_page_and_service(release_dir: 
 def test_a_whole_language_offline_stays_under_150_kb(release_dir: Path, tag: str) -> None:
     """DESIGN.md's budget, with the directory's pages, contact cards and search index in it."""
     sw = (release_dir / "sw.js").read_text()
-    config = json.loads(sw.split("const CONFIG = ", 1)[1].split(";\n", 1)[0])
+    config = read_config(sw)
     bundle = config["languages"][tag]
     urls = [bundle] + [u for u, _ in config["shell"]] + [u for u, _ in json.loads((release_dir / bundle.lstrip("/")).read_text())["pages"]]
     total = 0

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from starlette.testclient import TestClient
 
+from backend.build.worker import read_config
 from backend.policy import DENIED_FEATURES, HEADERS, HEADERS_FILE, HSTS_HEADER, MAX_BODY
 from backend.web.app import create_app
 
@@ -193,7 +194,7 @@ def test_the_static_export_ships_the_same_headers(client: TestClient, release_di
 def test_the_headers_file_is_for_hosts_not_for_phones(client: TestClient, release_dir: Path) -> None:
     assert client.get("/" + HEADERS_FILE).status_code == 404
     sw = (release_dir / "sw.js").read_text()
-    config = json.loads(sw.split("const CONFIG = ", 1)[1].split(";\n", 1)[0])
+    config = read_config(sw)
     listed = {url for url, _ in config["shell"]}
     for bundle in config["languages"].values():
         listed |= {url for url, _ in json.loads((release_dir / bundle.lstrip("/")).read_text())["pages"]}

@@ -23,6 +23,7 @@ import backend.build as building
 from backend import cli
 from backend.build import build
 from backend.build import links as share
+from backend.build.worker import read_config
 from backend.config import Config
 from backend.content import load
 from backend.errors import ContentError
@@ -144,7 +145,7 @@ def test_with_a_public_url_no_page_carries_the_notice(public_release: Path) -> N
 
 def test_share_pages_for_every_language_and_only_the_share_page_is_precached(public_release: Path) -> None:
     sw = (public_release / "sw.js").read_text()
-    config = json.loads(re.search(r"const CONFIG = (\{.*?\});\n", sw).group(1))  # type: ignore[union-attr]
+    config = read_config(sw)
     assert set(config["languages"]) == set(LANGS)
     for tag in LANGS:
         for path in ("share", "share/print", "share/card"):
@@ -212,7 +213,7 @@ def test_share_related_pages_have_no_inline_style_or_script(public_release: Path
 
 def test_a_language_offline_stays_small_with_its_share_page(public_release: Path) -> None:
     sw = (public_release / "sw.js").read_text()
-    config = json.loads(re.search(r"const CONFIG = (\{.*?\});\n", sw).group(1))  # type: ignore[union-attr]
+    config = read_config(sw)
 
     def compressed(url: str) -> int:
         """What the phone downloads: the .br the build wrote beside the file (none when it would not be smaller)."""

@@ -16,6 +16,7 @@ import polib
 import pytest
 
 from backend import releases
+from backend.build.worker import read_config
 from backend.config import Config
 
 from .conftest import ROOT, TODAY, Server, make_config, start_puente
@@ -105,7 +106,7 @@ def test_update_downloads_only_what_changed_and_waits_for_reload(workspace: Conf
         caches = page.evaluate("caches.keys()")
         assert caches == [f"puente-{two}"], caches
         # every Spanish page the worker holds is release 2's, byte for byte
-        bundle = json.loads((workspace.releases / two / "sw.js").read_text().split("const CONFIG = ", 1)[1].split(";\n", 1)[0])
+        bundle = read_config((workspace.releases / two / "sw.js").read_text())
         pages = json.loads((workspace.releases / two / bundle["languages"]["es"].lstrip("/")).read_text())["pages"]
         for url, _ in pages:
             held = page.evaluate(f"caches.match({json.dumps(url)}).then(r => r.text())")
