@@ -182,7 +182,7 @@ def publish_available() -> bool:
 
 NGINX_CONF = """\
 {load_module}
-worker_processes auto;
+worker_processes {workers};
 pid {work}/nginx.pid;
 error_log {work}/nginx-error.log warn;
 events {{ worker_connections 4096; }}
@@ -204,38 +204,34 @@ http {{
   fastcgi_temp_path {work}/tmp-fastcgi;
   uwsgi_temp_path {work}/tmp-uwsgi;
   scgi_temp_path {work}/tmp-scgi;
+  include {work}/maps.conf;
   server {{
     listen 127.0.0.1:{port};
     root {root};
     index index.html;
     error_page 404 /404.html;
+    include {work}/headers.conf;
     location = /release.json {{ return 404; }}
-    location = /sw.js {{
-      include {work}/headers.conf;
-      add_header Cache-Control "no-cache" always;
-      add_header Service-Worker-Allowed "/" always;
-    }}
-    location ~ "\\.[0-9a-f]{{12}}\\.[A-Za-z0-9]+$" {{
-      include {work}/headers.conf;
-      add_header Cache-Control "public, max-age=315360000, immutable" always;
-    }}
-    location / {{
-      include {work}/headers.conf;
-      add_header Cache-Control "public, max-age=300" always;
-    }}
+    location = /_headers {{ return 404; }}
   }}
 }}
 """
 
 
-def start_nginx(work: Path, root: Path, port: int, headers: list[tuple[str, str]]) -> Server:
-    """Debian's nginx serving the same release directory: its .br/.gz beside each file, the same cache and security headers."""
+def start_nginx(work: Path, root: Path, port: int, workers: str = "auto") -> Server:
+    """Debian's nginx serving the same release directory: its .br/.gz beside each file, and the caching and
+    security headers of each kind of response from backend/policy.py (the README's snippet: nginx_maps, nginx_add_headers)."""
+    sys.path.insert(0, str(ROOT))
+    from backend.policy import nginx_add_headers, nginx_maps
+
     nwork = work / f"nginx-{port}"
     nwork.mkdir(parents=True, exist_ok=True)
-    (nwork / "headers.conf").write_text("".join(f'add_header {k} "{v}" always;\n' for k, v in headers))
+    (nwork / "maps.conf").write_text(nginx_maps())
+    (nwork / "headers.conf").write_text(nginx_add_headers())
     brotli = BROTLI_MODULE.exists()
     conf = NGINX_CONF.format(
         load_module=f"load_module {BROTLI_MODULE};" if brotli else "",
+        workers=workers,
         brotli="brotli_static on;" if brotli else "",
         work=nwork,
         root=root,
