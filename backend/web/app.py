@@ -18,12 +18,12 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..config import Config
 from ..content.hsds import RELEASE_FILE as HSDS_FILE
 from .admin import admin_routes
-from .middleware import BodyLimit, SecurityHeaders
+from .middleware import BodyLimit, SecurityHeaders, encoded_security_headers
 from .static import Release
 
 log = logging.getLogger("puente")
@@ -107,7 +107,23 @@ class Puente:
             answer = release.answer_for(scope["path"])
             if answer is not None and await release.answer(answer, scope, send):
                 return
-        await self.general(scope, receive, send)
+        if scope["type"] != "http":
+            await self.general(scope, receive, send)
+            return
+        started = False
+
+        async def tracked(message: Message) -> None:
+            nonlocal started
+            started = True
+            await send(message)
+
+        try:
+            await self.general(scope, receive, tracked)
+        except Exception:  # not caught below the middleware (a release file that cannot be read): still our 500, with our headers
+            if started:
+                raise
+            log.exception("error serving %s", scope["path"])
+            await _server_error(scope, send)
 
     async def dispatch(self, scope: Scope, receive: Receive, send: Send) -> None:
         release = self.source.get()
@@ -153,6 +169,14 @@ class Puente:
     async def server_error(self, request: Request, exc: Exception) -> Response:
         log.exception("error serving %s", request.url.path, exc_info=exc)
         return PlainTextResponse("Something went wrong on our side. Please try again.", status_code=500)
+
+
+async def _server_error(scope: Scope, send: Send) -> None:
+    body = b"Something went wrong on our side. Please try again."
+    headers = [(b"content-type", b"text/plain; charset=utf-8"), (b"content-length", str(len(body)).encode()), (b"cache-control", b"no-store")]
+    headers += encoded_security_headers("text/plain", scope["path"], scope.get("scheme") == "https")
+    await send({"type": "http.response.start", "status": 500, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
 
 
 def create_app(release_dir: Path, release_id: str | None = None) -> ASGIApp:
