@@ -168,12 +168,16 @@ def _nginx_var(name: str) -> str:
     return "$puente_" + name.lower().replace("-", "_")
 
 
+PYTHON_PATHS = r"^/(admin|api)/"  # in production nginx passes these to `python serve.py`, which sends its own headers
+
+
 def nginx_maps() -> str:
     """The `map` blocks of nginx's `http` block that give each response its kind, and each header its value.
 
     nginx decides like is_document(): by the Content-Type it sends, and the worker by its address.
     A header whose value is empty is not sent (add_header's rule), which is how a subresource goes
-    without the document headers.
+    without the document headers, and how /admin/ and /api/, answered by `python serve.py` behind
+    nginx, keep the headers and caching serve.py gave them, once.
     """
     lines = [
         "# backend/policy.py's kinds of response: a document, or a subresource (by the type sent; the worker by its address)",
@@ -181,15 +185,22 @@ def nginx_maps() -> str:
         f"    {WORKER}  document;",
         "    default  subresource;",
         "}",
-        "map $sent_http_content_type $puente_kind {",
+        "map $sent_http_content_type $puente_kind_by_type {",
         "    default  document;",
         *(f'    "~^{re.escape(media)}(;|$)"  {"$puente_script_kind" if "javascript" in media else "subresource"};' for media in SUBRESOURCE_TYPES),
         "}",
+        "map $uri $puente_kind {",
+        f'    "~{PYTHON_PATHS}"  python;  # serve.py behind nginx: its own headers',
+        "    default  $puente_kind_by_type;",
+        "}",
     ]
+    for name, value in COMMON_HEADERS:
+        lines += [f"map $puente_kind {_nginx_var(name)} {{", '    python    "";', f'    default   "{value}";', "}"]
     for name, value in (*DOCUMENT_ONLY_HEADERS, HSTS_HEADER):
         lines += [f"map $puente_kind {_nginx_var(name)} {{", f'    document  "{value}";', '    default   "";', "}"]
     lines += ["map $uri $puente_cache {  # cache_control(): a hashed name is immutable, the worker always revalidated"]
-    lines += [f'    "~{HASHED_PATTERN}"  "{IMMUTABLE}";', f'    {WORKER}  "{cache_control(WORKER)}";', f'    default  "public, max-age={PAGE_MAX_AGE}";', "}"]
+    lines += [f'    "~{PYTHON_PATHS}"  "";', f'    "~{HASHED_PATTERN}"  "{IMMUTABLE}";', f'    {WORKER}  "{cache_control(WORKER)}";']
+    lines += [f'    default  "public, max-age={PAGE_MAX_AGE}";', "}"]
     lines += ["map $uri $puente_service_worker_allowed {", f'    {WORKER}   "{dict(SERVICE_WORKER_HEADERS)["Service-Worker-Allowed"]}";', '    default  "";', "}"]
     return "\n".join(lines) + "\n"
 
@@ -197,7 +208,6 @@ def nginx_maps() -> str:
 def nginx_add_headers() -> str:
     """The `add_header` lines of nginx's `server` block (with nginx_maps() in its `http` block)."""
     lines = ["add_header Cache-Control $puente_cache always;"]
-    lines += [f'add_header {name} "{value}" always;' for name, value in COMMON_HEADERS]
-    lines += [f"add_header {name} {_nginx_var(name)} always;" for name, _ in (*DOCUMENT_ONLY_HEADERS, HSTS_HEADER)]
+    lines += [f"add_header {name} {_nginx_var(name)} always;" for name, _ in (*COMMON_HEADERS, *DOCUMENT_ONLY_HEADERS, HSTS_HEADER)]
     lines += ["add_header Service-Worker-Allowed $puente_service_worker_allowed always;"]
     return "\n".join(lines) + "\n"

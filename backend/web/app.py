@@ -125,6 +125,10 @@ class Puente:
             log.exception("error serving %s", scope["path"])
             await _server_error(scope, send)
 
+    def raw(self, path: str, method: str, headers: list[tuple[bytes, bytes]]) -> tuple[int, bytes, bytes, bool] | None:
+        """The server's fast path (web/server.py): a plain GET or HEAD of a release file, or None."""
+        return self.source.get().raw(path, method, headers)
+
     async def dispatch(self, scope: Scope, receive: Receive, send: Send) -> None:
         release = self.source.get()
         if scope["type"] == "http":

@@ -31,7 +31,8 @@ CHUNK = 64 * 1024
 MEDIA_TYPES = {".webmanifest": "application/manifest+json", ".vcf": "text/vcard"}
 SMALL = 256 * 1024  # files up to this size are answered from memory
 MEMORY = 96 * 1024 * 1024  # at most this many bytes of one release's files are held in memory per process
-_SLOW_HEADERS = frozenset({b"range", b"if-modified-since", b"if-range"})
+# a request with one of these, or coming through a proxy, goes the general path
+_SLOW_HEADERS = frozenset({b"range", b"if-modified-since", b"if-range", b"x-forwarded-proto", b"x-forwarded-for", b"forwarded"})
 # Last-Modified is not sent: the ETag does its work (browsers revalidate with If-None-Match), in fewer bytes.
 _DROPPED = frozenset({b"last-modified"})
 
@@ -59,6 +60,7 @@ class Variant:
     path: str
     headers: Headers
     body: bytes | None
+    block: bytes  # the headers as HTTP/1.1 lines, for the server's fast path
 
 
 @dataclass(frozen=True)
@@ -68,6 +70,7 @@ class Answer:
     etag: bytes
     variants: tuple[Variant, ...]  # the smallest first, as whitenoise orders them; the last accepts anything
     not_modified: Headers
+    not_modified_block: bytes
     document: bool
 
 
@@ -131,16 +134,43 @@ class Release:
                 return None  # large or over the memory budget: streamed by the general path
             encoded = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers]
             encoded = [h for h in encoded if h[0] not in _DROPPED]
-            variants.append(Variant(accepts, file_path, encoded + encoded_security_headers(content_type, url, False), body))
+            encoded += encoded_security_headers(content_type, url, False)
+            variants.append(Variant(accepts, file_path, encoded, body, _block(encoded)))
         if not variants:
             return None
         not_modified = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in found.not_modified_response.headers]
+        not_modified += encoded_security_headers(content_type, url, False)
         return Answer(
             etag=str(found.etag).encode("latin-1"),
             variants=tuple(variants),
-            not_modified=not_modified + encoded_security_headers(content_type, url, False),
+            not_modified=not_modified,
+            not_modified_block=_block(not_modified),
             document=is_document(content_type, url),
         )
+
+    def choose(self, answer: Answer, method: str, accept_encoding: str, if_none_match: bytes) -> tuple[int, Variant | None, bytes]:
+        """The status, the variant (None for 304) and the body of a plain GET or HEAD of a prepared file."""
+        if if_none_match and _matches(if_none_match, answer.etag):
+            return 304, None, b""
+        variant = next((v for v in answer.variants if v.accepts.search(accept_encoding)), answer.variants[-1])
+        return 200, variant, (variant.body or b"") if method == "GET" else b""
+
+    def raw(self, path: str, method: str, request_headers: list[tuple[bytes, bytes]]) -> tuple[int, bytes, bytes, bool] | None:
+        """For the server's own fast path (web/server.py): (status, header lines, body, is a document) of a
+        plain GET or HEAD of a prepared file, or None when the request needs the general path."""
+        answer = self.answer_for(path)
+        if answer is None:
+            return None
+        accept_encoding, if_none_match = "", b""
+        for name, value in request_headers:
+            if name == b"accept-encoding":
+                accept_encoding = value.decode("latin-1")
+            elif name == b"if-none-match":
+                if_none_match = value
+            elif name in _SLOW_HEADERS:
+                return None
+        status, variant, body = self.choose(answer, method, accept_encoding, if_none_match)
+        return status, answer.not_modified_block if variant is None else variant.block, body, answer.document
 
     async def answer(self, answer: Answer, scope: Scope, send: Send) -> bool:
         """Answer a GET or HEAD from memory, headers and all; False when the request needs the general path."""
@@ -153,13 +183,8 @@ class Release:
                 if_none_match = value
             elif name in _SLOW_HEADERS:
                 return False
-        if if_none_match and _matches(if_none_match, answer.etag):
-            headers = answer.not_modified
-            status, body = 304, b""
-        else:
-            variant = next((v for v in answer.variants if v.accepts.search(accept_encoding)), answer.variants[-1])
-            headers = variant.headers
-            status, body = 200, (variant.body or b"") if scope["method"] == "GET" else b""
+        status, variant, body = self.choose(answer, scope["method"], accept_encoding, if_none_match)
+        headers = answer.not_modified if variant is None else variant.headers
         if answer.document and scope.get("scheme") == "https":
             headers = [*headers, _HSTS]
         await send({"type": "http.response.start", "status": status, "headers": headers})
@@ -189,6 +214,10 @@ class Release:
 
 
 _HSTS = (HSTS_HEADER[0].lower().encode(), HSTS_HEADER[1].encode())
+
+
+def _block(headers: Headers) -> bytes:
+    return b"".join(name + b": " + value + b"\r\n" for name, value in headers)
 
 
 def _matches(if_none_match: bytes, etag: bytes) -> bool:

@@ -170,6 +170,33 @@ def start_puente(work: Path, port: int, data: Path, *extra: str, workers: int = 
     return server
 
 
+# Other ASGI servers on the same app and release (backend.web.app:app_from_env reads PUENTE_DATA): what serve.py was measured against.
+OTHER_SERVERS: dict[str, list[str]] = {
+    "uvicorn, h11, asyncio": ["-m", "uvicorn", "--factory", "backend.web.app:app_from_env", "--http", "h11", "--loop", "asyncio",
+                              "--no-access-log", "--no-server-header", "--host", "127.0.0.1", "--port", "{port}"],
+    "hypercorn, uvloop": ["-m", "hypercorn", "--worker-class", "uvloop", "--workers", "1", "--bind", "127.0.0.1:{port}",
+                          "backend.web.app:app_from_env()"],
+    "granian, asgi": ["-m", "granian", "--interface", "asgi", "--factory", "--workers", "1", "--loop", "uvloop", "--no-ws",
+                      "--host", "127.0.0.1", "--port", "{port}", "backend.web.app:app_from_env"],
+}
+
+
+def start_other(work: Path, port: int, data: Path, name: str) -> Server:
+    """One of OTHER_SERVERS on 127.0.0.1:port serving the current release of `data` (already published)."""
+    log = work / f"{name.split(',')[0]}-{port}.log"
+    cmd = [sys.executable, *(arg.format(port=port) for arg in OTHER_SERVERS[name])]
+    env = {**os.environ, "PUENTE_DATA": str(data)}
+    with log.open("wb") as out:
+        proc = subprocess.Popen(cmd, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, env=env)
+    server = Server(name, f"http://127.0.0.1:{port}", proc, log)
+    _wait(server, "/api/release", timeout=120)
+    return server
+
+
+def available(module: str) -> bool:
+    return _importable(module)
+
+
 def serve_supports_workers() -> bool:
     r = subprocess.run(serve_py("serve", "--help"), cwd=ROOT, capture_output=True, text=True, timeout=60, check=False)
     return "--workers" in r.stdout
