@@ -30,10 +30,13 @@ BROTLI_MODULE = Path("/usr/lib/nginx/modules/ngx_http_brotli_static_module.so")
 def ensure_tools(need_lighthouse: bool, need_load: bool) -> list[str]:
     """Install what is missing, as tests/run.sh does; return what was installed."""
     done = []
-    missing_py = [m for m in ("playwright", "websocket") if not _importable(m)]
+    wanted = {"playwright": "playwright>=1.45", "websocket": "websocket-client>=1.7"}
+    if need_load:  # the servers serve.py is measured against (OTHER_SERVERS)
+        wanted |= {"hypercorn": "hypercorn>=0.17", "granian": "granian>=2.0"}
+    missing_py = [m for m in wanted if not _importable(m)]
     if missing_py:
         print(f"installing Python packages: {', '.join(missing_py)}", flush=True)
-        pkgs = ["playwright>=1.45" if m == "playwright" else "websocket-client>=1.7" for m in missing_py]
+        pkgs = [wanted[m] for m in missing_py]
         subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", *pkgs], check=True)
         done += pkgs
     debs = []
