@@ -271,18 +271,19 @@ def cmd_serve(cfg: Config) -> int:
     import uvicorn
 
     from .web.app import create_server_app
+    from .web.server import options as server_options
 
     started = time.perf_counter()
     how = ensure_current(cfg)
     print(f"{how} in {time.perf_counter() - started:.1f}s; serving http://{cfg.host}:{cfg.port}/", flush=True)
     if warning := unconfigured_warning(cfg):
         print(warning, file=sys.stderr, flush=True)
-    options = {"host": cfg.host, "port": cfg.port, "access_log": cfg.access_log, "log_level": "info", "server_header": False}
+    options = server_options(cfg.host, cfg.port, cfg.access_log)
     if cfg.workers > 1:  # each worker process builds its app from the environment (backend.web.app.app_from_env)
         os.environ.update(config_environment(cfg))
         _run_workers("backend.web.app:app_from_env", cfg.workers, options)
         return 0
-    uvicorn.run(create_server_app(cfg), **options)  # type: ignore[arg-type]
+    uvicorn.run(create_server_app(cfg), **options)
     return 0
 
 

@@ -101,18 +101,12 @@ def test_directory_without_slash_redirects(client: TestClient) -> None:
     assert r.status_code in (301, 302) and r.headers["location"].endswith("rights/")
 
 
-SECURITY = {
-    "x-content-type-options": "nosniff",
-    "referrer-policy": "no-referrer",
-    "cross-origin-opener-policy": "same-origin",
-}
-
-
-@pytest.mark.parametrize("path", ["/", "/es/", "/sw.js", "/es/manifest.webmanifest", "/api/release", "/xx/"])
-def test_security_headers_and_no_cookies_on_every_response(client: TestClient, path: str) -> None:
+@pytest.mark.parametrize("path", ["/", "/es/", "/sw.js", "/xx/"])
+def test_security_headers_and_no_cookies_on_every_document(client: TestClient, path: str) -> None:
     r = client.get(path)
-    for name, value in SECURITY.items():
-        assert r.headers[name] == value
+    assert r.headers["x-content-type-options"] == "nosniff"
+    assert r.headers["referrer-policy"] == "no-referrer"
+    assert r.headers["cross-origin-opener-policy"] == "same-origin"
     csp = r.headers["content-security-policy"]
     for directive in ("default-src 'self'", "object-src 'none'", "base-uri 'none'", "frame-ancestors 'none'", "form-action 'self'"):
         assert directive in csp
@@ -120,6 +114,16 @@ def test_security_headers_and_no_cookies_on_every_response(client: TestClient, p
     assert "camera=()" in r.headers["permissions-policy"]
     assert "set-cookie" not in r.headers
     assert "strict-transport-security" not in r.headers  # plain http: HSTS only over HTTPS
+
+
+@pytest.mark.parametrize("path", ["/es/manifest.webmanifest", "/api/release", "/es/services/ciri.vcf"])
+def test_subresources_get_only_what_applies_to_them(client: TestClient, path: str) -> None:
+    r = client.get(path)
+    assert r.status_code == 200
+    assert r.headers["x-content-type-options"] == "nosniff"
+    assert r.headers["cross-origin-resource-policy"] == "same-origin"
+    assert "content-security-policy" not in r.headers and "permissions-policy" not in r.headers
+    assert "set-cookie" not in r.headers
 
 
 def test_hsts_over_https(release_dir: Path) -> None:

@@ -1,6 +1,8 @@
 """Security headers: on every response the app gives (files, errors, redirects, the API, the admin),
-strict enough (no unsafe-inline, no unsafe-eval), and the same in the static export's `_headers`
-file and the README's nginx snippet, all derived from backend/app.py's one list."""
+strict enough (no unsafe-inline, no unsafe-eval), each only where a browser applies it (documents and
+the worker get the document headers; images, styles, scripts, JSON, manifests and vCards only nosniff
+and CORP), and the same in the static export's `_headers` file and the README's nginx snippet, all
+derived from backend/policy.py."""
 
 from __future__ import annotations
 
@@ -14,7 +16,18 @@ import pytest
 from starlette.testclient import TestClient
 
 from backend.build.worker import read_config
-from backend.policy import DENIED_FEATURES, HEADERS, HEADERS_FILE, HSTS_HEADER, MAX_BODY
+from backend.policy import (
+    COMMON_HEADERS,
+    DENIED_FEATURES,
+    DOCUMENT_ONLY_HEADERS,
+    HEADERS,
+    HEADERS_FILE,
+    HSTS_HEADER,
+    MAX_BODY,
+    is_document,
+    nginx_add_headers,
+    nginx_maps,
+)
 from backend.web.app import create_app
 
 from .conftest import ROOT
@@ -46,14 +59,19 @@ def urls_of(release_dir: Path) -> list[str]:
 
 
 def assert_secure(response: object, *, https: bool = False) -> None:
+    """The response carries the headers of its kind, each once, and none of another kind's."""
     headers = response.headers  # type: ignore[attr-defined]
-    where = f"{response.request.method} {response.request.url.path} ({response.status_code})"  # type: ignore[attr-defined]
-    for name, value in HEADERS:
+    path = response.request.url.path  # type: ignore[attr-defined]
+    where = f"{response.request.method} {path} ({response.status_code})"  # type: ignore[attr-defined]
+    document = is_document(headers.get("content-type", ""), path)
+    for name, value in COMMON_HEADERS:
         assert headers.get_list(name) == [value], f"{where}: {name}"
-    assert ("strict-transport-security" in headers) == https, where
-    if https:
+    for name, value in DOCUMENT_ONLY_HEADERS:
+        assert headers.get_list(name) == ([value] if document else []), f"{where}: {name}"
+    assert ("strict-transport-security" in headers) == (https and document), where
+    if https and document:
         assert headers.get_list(HSTS_HEADER[0]) == [HSTS_HEADER[1]]
-    assert "set-cookie" not in headers or response.request.url.path.startswith("/admin/"), where  # type: ignore[attr-defined]
+    assert "set-cookie" not in headers or path.startswith("/admin/"), where
     assert "server" not in headers, f"{where}: the server names itself"
 
 
@@ -93,6 +111,30 @@ def test_every_file_of_the_release_is_served_with_the_headers(client: TestClient
         response = client.get(url)
         assert response.status_code == 200, url
         assert_secure(response)
+
+
+def test_documents_and_the_worker_get_the_document_headers_and_nothing_else_does(client: TestClient, release_dir: Path) -> None:
+    """Named by hand, not by policy.is_document: what a browser renders or runs, and what it only fetches."""
+    html = client.get("/es/").text
+    assets = re.findall(r'(?:href|src)="(/static/[^"]+)"', html)
+    assert any(a.endswith(".css") for a in assets) and any(a.endswith(".js") for a in assets) and any(a.endswith(".png") for a in assets)
+    bundle = next(p for p in (release_dir / "es").glob("bundle.*.json") if p.suffix == ".json")
+    documents = ["/", "/es/", "/es/rights/school/", "/sw.js", "/es/no-such-page/", "/es"]
+    subresources = [*assets, "/es/manifest.webmanifest", "/es/services/ciri.vcf", f"/es/{bundle.name}", "/api/release", "/favicon.ico"]
+    for url in documents:
+        headers = client.get(url).headers
+        assert headers["content-security-policy"].startswith("default-src 'self'"), url
+        assert headers["permissions-policy"] and headers["x-frame-options"] == "DENY", url
+        assert headers["referrer-policy"] == "no-referrer" and headers["cross-origin-opener-policy"] == "same-origin", url
+        assert headers["x-content-type-options"] == "nosniff", url
+    for url in subresources:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        headers = response.headers
+        assert headers["x-content-type-options"] == "nosniff" and headers["cross-origin-resource-policy"] == "same-origin", url
+        for name in ("content-security-policy", "permissions-policy", "x-frame-options", "referrer-policy", "cross-origin-opener-policy"):
+            assert name not in headers, f"{url}: {name} on a subresource"
+        assert "last-modified" not in headers, url  # the ETag revalidates
 
 
 def test_every_kind_of_response_carries_the_headers(client: TestClient) -> None:
@@ -176,19 +218,44 @@ def parse_headers_file(text: str) -> dict[str, dict[str, str]]:
     return rules
 
 
+def _rule_matches(pattern: str, path: str) -> bool:
+    """Netlify's and Cloudflare Pages' matching: a trailing * matches the rest, :name one segment."""
+    if pattern.endswith("*"):
+        return path.startswith(pattern[:-1])
+    parts, segments = pattern.split("/"), path.split("/")
+    return len(parts) == len(segments) and all(p == s or (p.startswith(":") and s) for p, s in zip(parts, segments, strict=True))
+
+
+def _host_headers(rules: dict[str, dict[str, str]], path: str) -> dict[str, str]:
+    """The headers a static host gives `path`: those of every matching rule, joined."""
+    joined: dict[str, str] = {}
+    for pattern, headers in rules.items():
+        if _rule_matches(pattern, path):
+            for name, value in headers.items():
+                assert name not in joined, f"{path}: {name} from two rules ({pattern})"
+                joined[name] = value
+    return joined
+
+
+OURS = {name.lower() for name, _ in (*HEADERS, HSTS_HEADER)}
+
+
 def test_the_static_export_ships_the_same_headers(client: TestClient, release_dir: Path) -> None:
+    """Every file of the release gets from `_headers` the security headers serve.py sends it (with HSTS,
+    which a static host serves over HTTPS), and the worker's and hashed assets' caching."""
     rules = parse_headers_file((release_dir / HEADERS_FILE).read_text())
-    assert rules["/*"] == dict((*HEADERS, HSTS_HEADER))
-    sw = client.get("/sw.js").headers
-    assert rules["/sw.js"] == {"Cache-Control": sw["cache-control"], "Service-Worker-Allowed": sw["service-worker-allowed"]}
+    with TestClient(create_app(release_dir), base_url="https://testserver", follow_redirects=False) as https:
+        for url in [*urls_of(release_dir), "/es/no-such-page/"]:
+            sent = https.get(url).headers
+            host = _host_headers(rules, url)
+            assert {k.lower(): v for k, v in host.items() if k.lower() in OURS} == {k: v for k, v in sent.items() if k in OURS}, url
+            for name in ("Cache-Control", "Service-Worker-Allowed"):
+                if name in host:
+                    assert host[name] == sent[name], f"{url}: {name}"
+    assert _host_headers(rules, "/sw.js")["Cache-Control"] == "no-cache"
     html = client.get("/es/").text
     asset = re.search(r'href="(/static/app\.[0-9a-f]{12}\.css)"', html)
-    assert asset
-    assert rules["/static/*"] == {"Cache-Control": client.get(asset.group(1)).headers["cache-control"]}
-    # Netlify and Cloudflare join a header that two matching rules set: no rule may repeat one of /*
-    for pattern, headers in rules.items():
-        if pattern != "/*":
-            assert not set(headers) & set(rules["/*"]), pattern
+    assert asset and _host_headers(rules, asset.group(1))["Cache-Control"] == client.get(asset.group(1)).headers["cache-control"]
 
 
 def test_the_headers_file_is_for_hosts_not_for_phones(client: TestClient, release_dir: Path) -> None:
@@ -201,14 +268,67 @@ def test_the_headers_file_is_for_hosts_not_for_phones(client: TestClient, releas
     assert not any(HEADERS_FILE in url for url in listed)
 
 
-def test_the_readme_nginx_snippet_sends_the_same_headers(release_dir: Path) -> None:
+def _nginx_maps(text: str) -> dict[str, tuple[str, list[tuple[str, str]]]]:
+    """`map $source $target { key value; ... }` blocks: {target: (source, [(key, value), ...])}."""
+    maps = {}
+    for source, target, body in re.findall(r"^\s*map\s+(\S+)\s+(\S+)\s*\{(.*?)^\s*\}", text, re.MULTILINE | re.DOTALL):
+        entries = []
+        for line in body.splitlines():
+            line = line.split("#", 1)[0].strip() if not line.strip().startswith('"') else line.strip()
+            m = re.match(r'^("(?:[^"\\]|\\.)*"|\S+)\s+("(?:[^"\\]|\\.)*"|\S+);', line)
+            if m:
+                entries.append((m.group(1).strip('"'), m.group(2).strip('"')))
+        maps[target] = (source, entries)
+    return maps
+
+
+def _nginx_eval(maps: dict[str, tuple[str, list[tuple[str, str]]]], value: str, given: dict[str, str]) -> str:
+    """A variable's value as nginx's map module computes it: exact keys first, then regexes in order, then default."""
+    if not value.startswith("$"):
+        return value
+    if value in given:
+        return given[value]
+    source, entries = maps[value]
+    key = _nginx_eval(maps, source, given)
+    exact = {k: v for k, v in entries if not k.startswith("~")}
+    if key in exact and key != "default":
+        return _nginx_eval(maps, exact[key], given)
+    for k, v in entries:
+        if k.startswith("~") and re.search(k[2:] if k.startswith("~*") else k[1:], key, re.IGNORECASE if k.startswith("~*") else 0):
+            return _nginx_eval(maps, v, given)
+    return _nginx_eval(maps, exact.get("default", ""), given)
+
+
+def _stripped(text: str) -> list[str]:
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+def test_the_readme_nginx_snippet_sends_the_same_headers(client: TestClient, release_dir: Path) -> None:
     readme = (ROOT / "README.md").read_text()
     blocks = re.findall(r"```nginx\n(.*?)```", readme, re.DOTALL)
     assert blocks, "README has no ```nginx block"
     snippet = "\n".join(blocks)
-    sent = dict(re.findall(r'^\s*add_header\s+(\S+)\s+"([^"]*)"\s+always;', snippet, re.MULTILINE))
-    security = {name: value for name, value in sent.items() if name != "Cache-Control"}
-    assert security == dict((*HEADERS, HSTS_HEADER)), "README's nginx snippet differs from backend/app.py: update one or the other"
+    lines = _stripped(snippet)
+    for part in (nginx_maps(), nginx_add_headers()):
+        wanted = _stripped(part)
+        assert any(lines[i:i + len(wanted)] == wanted for i in range(len(lines))), "README's nginx snippet differs from backend/policy.py"
+    # and what those maps and add_header lines mean: for every file, the headers serve.py sends it (with HSTS: the server is HTTPS)
+    maps = _nginx_maps(snippet)
+    added = re.findall(r'^\s*add_header\s+(\S+)\s+("[^"]*"|\S+)\s+always;', snippet, re.MULTILINE)
+    assert "$puente_cache" in dict(added).values()
+    with TestClient(create_app(release_dir), base_url="https://testserver", follow_redirects=False) as https:
+        for url in [*urls_of(release_dir), "/es/no-such-page/"]:
+            response = https.get(url)
+            given = {"$uri": url, "$sent_http_content_type": response.headers.get("content-type", "")}
+            nginx = {name.lower(): _nginx_eval(maps, value.strip('"'), given) for name, value in added}
+            nginx = {k: v for k, v in nginx.items() if v}  # an empty value: nginx sends no such header
+            if url.startswith(("/api/", "/admin/")):  # passed to serve.py: nginx adds nothing to what serve.py sends
+                assert nginx == {}, url
+                continue
+            assert {k: v for k, v in nginx.items() if k in OURS} == {k: v for k, v in response.headers.items() if k in OURS}, url
+            if response.status_code == 200:
+                assert nginx["cache-control"] == response.headers["cache-control"], url
+                assert nginx.get("service-worker-allowed") == response.headers.get("service-worker-allowed"), url
     assert "/_headers" in snippet and "/release.json" in snippet  # neither is served
     types = re.search(r"types \{(.*?)\}", snippet, re.DOTALL)
     assert types

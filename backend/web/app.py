@@ -16,14 +16,14 @@ from pathlib import Path
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..config import Config
 from ..content.hsds import RELEASE_FILE as HSDS_FILE
 from .admin import admin_routes
-from .middleware import BodyLimit, SecurityHeaders
+from .middleware import BodyLimit, SecurityHeaders, encoded_security_headers
 from .static import Release
 
 log = logging.getLogger("puente")
@@ -80,16 +80,56 @@ class CurrentRelease:
 
 
 class Puente:
-    """Serves the current release first; anything it does not hold goes to the Starlette routes."""
+    """Serves the current release first; anything it does not hold goes to the Starlette routes.
+
+    A plain GET or HEAD of a release file is answered from memory with its prepared headers
+    (static.Release.answer); everything else goes through the middleware: the security headers
+    and the body limit.
+    """
 
     def __init__(self, source: FixedRelease | CurrentRelease, extra_routes: list[BaseRoute] | None = None):
         self.source = source
         self.routes = Starlette(
-            routes=[Route("/api/release", self.release_info), Route("/api/hsds/organizations.json", self.hsds), *(extra_routes or [])],
+            routes=[
+                Route("/api/release", self.release_info),
+                Route("/api/hsds/organizations.json", self.hsds),
+                *([Route("/admin", self.to_admin)] if extra_routes else []),
+                *(extra_routes or []),
+            ],
             exception_handlers={404: self.not_found, 405: self.not_allowed, 500: self.server_error},
         )
+        self.routes.router.redirect_slashes = False  # its redirect is built from Host; ours (trailing_slash) is relative
+        self.general: ASGIApp = SecurityHeaders(BodyLimit(self.dispatch))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] in ("GET", "HEAD"):
+            release = self.source.get()
+            answer = release.answer_for(scope["path"])
+            if answer is not None and await release.answer(answer, scope, send):
+                return
+        if scope["type"] != "http":
+            await self.general(scope, receive, send)
+            return
+        started = False
+
+        async def tracked(message: Message) -> None:
+            nonlocal started
+            started = True
+            await send(message)
+
+        try:
+            await self.general(scope, receive, tracked)
+        except Exception:  # not caught below the middleware (a release file that cannot be read): still our 500, with our headers
+            if started:
+                raise
+            log.exception("error serving %s", scope["path"])
+            await _server_error(scope, send)
+
+    def raw(self, path: str, method: str, headers: list[tuple[bytes, bytes]]) -> tuple[int, bytes, bytes, bool] | None:
+        """The server's fast path (web/server.py): a plain GET or HEAD of a release file, or None."""
+        return self.source.get().raw(path, method, headers)
+
+    async def dispatch(self, scope: Scope, receive: Receive, send: Send) -> None:
         release = self.source.get()
         if scope["type"] == "http":
             found = release.find(scope["path"])
@@ -98,6 +138,9 @@ class Puente:
                 return
             scope.setdefault("state", {})["release"] = release
         await self.routes(scope, receive, send)
+
+    async def to_admin(self, request: Request) -> Response:
+        return RedirectResponse("/admin/", status_code=302)  # relative: a Location is never made from Host
 
     def _release_of(self, request: Request) -> Release:
         return getattr(request.state, "release", None) or self.source.get()
@@ -132,14 +175,22 @@ class Puente:
         return PlainTextResponse("Something went wrong on our side. Please try again.", status_code=500)
 
 
+async def _server_error(scope: Scope, send: Send) -> None:
+    body = b"Something went wrong on our side. Please try again."
+    headers = [(b"content-type", b"text/plain; charset=utf-8"), (b"content-length", str(len(body)).encode()), (b"cache-control", b"no-store")]
+    headers += encoded_security_headers("text/plain", scope["path"], scope.get("scheme") == "https")
+    await send({"type": "http.response.start", "status": 500, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
 def create_app(release_dir: Path, release_id: str | None = None) -> ASGIApp:
     """Given a built release directory, return the ASGI app that serves it (no admin)."""
-    return SecurityHeaders(BodyLimit(Puente(FixedRelease(Release(release_dir, release_id)))))
+    return Puente(FixedRelease(Release(release_dir, release_id)))
 
 
 def create_server_app(cfg: Config) -> ASGIApp:
     """The full server: whatever release is current in the data directory, and the admin console."""
-    return SecurityHeaders(BodyLimit(Puente(CurrentRelease(cfg), admin_routes(cfg))))
+    return Puente(CurrentRelease(cfg), admin_routes(cfg))
 
 
 def app_from_env() -> ASGIApp:

@@ -4,15 +4,30 @@ from __future__ import annotations
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from ..policy import HEADERS, HSTS_HEADER, MAX_BODY
+from ..policy import MAX_BODY, SECURITY_HEADER_NAMES, WORKER, security_headers
 
-SECURITY_HEADERS = [(name.lower().encode(), value.encode()) for name, value in HEADERS]
-HSTS = (HSTS_HEADER[0].lower().encode(), HSTS_HEADER[1].encode())
-_OURS = {name for name, _ in SECURITY_HEADERS} | {HSTS[0]}
+
+def encoded_security_headers(content_type: str, url: str, https: bool) -> list[tuple[bytes, bytes]]:
+    """policy.security_headers() as ASGI header pairs."""
+    return [(name.lower().encode(), value.encode()) for name, value in security_headers(content_type, url, https)]
+
+
+_ENCODED: dict[tuple[str, bool, bool], list[tuple[bytes, bytes]]] = {}
+
+
+def _headers_for(content_type: bytes, url: str, https: bool) -> list[tuple[bytes, bytes]]:
+    """The same as encoded_security_headers(), each of the few (type, worker or not, https) encoded once."""
+    key = (content_type.decode("latin-1"), https, url == WORKER)
+    if key not in _ENCODED:
+        _ENCODED[key] = encoded_security_headers(key[0], WORKER if key[2] else "", https)
+    return _ENCODED[key]
 
 
 class SecurityHeaders:
-    """Adds the security headers to every response, and HSTS when served over HTTPS."""
+    """Adds policy.security_headers() to every response (by its Content-Type and address), HSTS over HTTPS.
+
+    What a route set under one of those names is replaced, never doubled; no cookie leaves outside /admin/.
+    """
 
     def __init__(self, app: ASGIApp):
         self.app = app
@@ -22,14 +37,16 @@ class SecurityHeaders:
             await self.app(scope, receive, send)
             return
         https = scope.get("scheme") == "https"
+        path = scope["path"]
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = [h for h in message.get("headers", []) if h[0].lower() != b"set-cookie"] if not scope["path"].startswith("/admin/") else list(message.get("headers", []))
-                headers = [h for h in headers if h[0].lower() not in _OURS] + SECURITY_HEADERS  # ours win, never doubled
-                if https:
-                    headers.append(HSTS)
-                message["headers"] = headers
+                headers = list(message.get("headers", []))
+                if not path.startswith("/admin/"):
+                    headers = [h for h in headers if h[0].lower() != b"set-cookie"]
+                content_type = next((v for k, v in headers if k.lower() == b"content-type"), b"")
+                headers = [h for h in headers if h[0].lower().decode("latin-1") not in SECURITY_HEADER_NAMES]  # ours win, never doubled
+                message["headers"] = headers + _headers_for(content_type, path, https)
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

@@ -30,10 +30,13 @@ BROTLI_MODULE = Path("/usr/lib/nginx/modules/ngx_http_brotli_static_module.so")
 def ensure_tools(need_lighthouse: bool, need_load: bool) -> list[str]:
     """Install what is missing, as tests/run.sh does; return what was installed."""
     done = []
-    missing_py = [m for m in ("playwright", "websocket") if not _importable(m)]
+    wanted = {"playwright": "playwright>=1.45", "websocket": "websocket-client>=1.7"}
+    if need_load:  # the servers serve.py is measured against (OTHER_SERVERS)
+        wanted |= {"hypercorn": "hypercorn>=0.17", "granian": "granian>=2.0"}
+    missing_py = [m for m in wanted if not _importable(m)]
     if missing_py:
         print(f"installing Python packages: {', '.join(missing_py)}", flush=True)
-        pkgs = ["playwright>=1.45" if m == "playwright" else "websocket-client>=1.7" for m in missing_py]
+        pkgs = [wanted[m] for m in missing_py]
         subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", *pkgs], check=True)
         done += pkgs
     debs = []
@@ -170,6 +173,33 @@ def start_puente(work: Path, port: int, data: Path, *extra: str, workers: int = 
     return server
 
 
+# Other ASGI servers on the same app and release (backend.web.app:app_from_env reads PUENTE_DATA): what serve.py was measured against.
+OTHER_SERVERS: dict[str, list[str]] = {
+    "uvicorn, h11, asyncio": ["-m", "uvicorn", "--factory", "backend.web.app:app_from_env", "--http", "h11", "--loop", "asyncio",
+                              "--no-access-log", "--no-server-header", "--host", "127.0.0.1", "--port", "{port}"],
+    "hypercorn, uvloop": ["-m", "hypercorn", "--worker-class", "uvloop", "--workers", "1", "--bind", "127.0.0.1:{port}",
+                          "backend.web.app:app_from_env()"],
+    "granian, asgi": ["-m", "granian", "--interface", "asgi", "--factory", "--workers", "1", "--loop", "uvloop", "--no-ws",
+                      "--host", "127.0.0.1", "--port", "{port}", "backend.web.app:app_from_env"],
+}
+
+
+def start_other(work: Path, port: int, data: Path, name: str) -> Server:
+    """One of OTHER_SERVERS on 127.0.0.1:port serving the current release of `data` (already published)."""
+    log = work / f"{name.split(',')[0]}-{port}.log"
+    cmd = [sys.executable, *(arg.format(port=port) for arg in OTHER_SERVERS[name])]
+    env = {**os.environ, "PUENTE_DATA": str(data)}
+    with log.open("wb") as out:
+        proc = subprocess.Popen(cmd, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, env=env)
+    server = Server(name, f"http://127.0.0.1:{port}", proc, log)
+    _wait(server, "/api/release", timeout=120)
+    return server
+
+
+def available(module: str) -> bool:
+    return _importable(module)
+
+
 def serve_supports_workers() -> bool:
     r = subprocess.run(serve_py("serve", "--help"), cwd=ROOT, capture_output=True, text=True, timeout=60, check=False)
     return "--workers" in r.stdout
@@ -182,7 +212,7 @@ def publish_available() -> bool:
 
 NGINX_CONF = """\
 {load_module}
-worker_processes auto;
+worker_processes {workers};
 pid {work}/nginx.pid;
 error_log {work}/nginx-error.log warn;
 events {{ worker_connections 4096; }}
@@ -204,38 +234,34 @@ http {{
   fastcgi_temp_path {work}/tmp-fastcgi;
   uwsgi_temp_path {work}/tmp-uwsgi;
   scgi_temp_path {work}/tmp-scgi;
+  include {work}/maps.conf;
   server {{
     listen 127.0.0.1:{port};
     root {root};
     index index.html;
     error_page 404 /404.html;
+    include {work}/headers.conf;
     location = /release.json {{ return 404; }}
-    location = /sw.js {{
-      include {work}/headers.conf;
-      add_header Cache-Control "no-cache" always;
-      add_header Service-Worker-Allowed "/" always;
-    }}
-    location ~ "\\.[0-9a-f]{{12}}\\.[A-Za-z0-9]+$" {{
-      include {work}/headers.conf;
-      add_header Cache-Control "public, max-age=315360000, immutable" always;
-    }}
-    location / {{
-      include {work}/headers.conf;
-      add_header Cache-Control "public, max-age=300" always;
-    }}
+    location = /_headers {{ return 404; }}
   }}
 }}
 """
 
 
-def start_nginx(work: Path, root: Path, port: int, headers: list[tuple[str, str]]) -> Server:
-    """Debian's nginx serving the same release directory: its .br/.gz beside each file, the same cache and security headers."""
+def start_nginx(work: Path, root: Path, port: int, workers: str = "auto") -> Server:
+    """Debian's nginx serving the same release directory: its .br/.gz beside each file, and the caching and
+    security headers of each kind of response from backend/policy.py (the README's snippet: nginx_maps, nginx_add_headers)."""
+    sys.path.insert(0, str(ROOT))
+    from backend.policy import nginx_add_headers, nginx_maps
+
     nwork = work / f"nginx-{port}"
     nwork.mkdir(parents=True, exist_ok=True)
-    (nwork / "headers.conf").write_text("".join(f'add_header {k} "{v}" always;\n' for k, v in headers))
+    (nwork / "maps.conf").write_text(nginx_maps())
+    (nwork / "headers.conf").write_text(nginx_add_headers())
     brotli = BROTLI_MODULE.exists()
     conf = NGINX_CONF.format(
         load_module=f"load_module {BROTLI_MODULE};" if brotli else "",
+        workers=workers,
         brotli="brotli_static on;" if brotli else "",
         work=nwork,
         root=root,

@@ -43,8 +43,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _servers import (
     LIGHTHOUSE,
+    OTHER_SERVERS,
     ROOT,
     Server,
+    available,
     ensure_tools,
     free_port,
     git_state,
@@ -53,6 +55,7 @@ from _servers import (
     serve_py,
     serve_supports_workers,
     start_nginx,
+    start_other,
     start_puente,
     versions,
     wrk,
@@ -330,8 +333,6 @@ def section_build(rep: Report, work: Path, quick: bool) -> None:
 
 
 def section_load(rep: Report, work: Path, seconds: int, page: str) -> None:
-    from backend.policy import HEADERS
-
     data = work / "load-var"
     if publish_available():  # a published release is what `serve` keeps serving: no rebuild when the work tree changes meanwhile
         subprocess.run(serve_py("publish", "--data", str(data), "--as", "bench"), cwd=ROOT, check=True, capture_output=True)
@@ -340,7 +341,11 @@ def section_load(rep: Report, work: Path, seconds: int, page: str) -> None:
     servers: list[tuple[str, Any]] = [("serve.py, 1 worker", lambda: start_puente(work, free_port(), data))]
     if serve_supports_workers():
         servers.append(("serve.py, 2 workers", lambda: start_puente(work, free_port(), data, workers=2)))
-    servers.append(("nginx", lambda: start_nginx(work, release, free_port(), list(HEADERS))))
+    for other in OTHER_SERVERS:
+        if available(other.split(",")[0]):
+            servers.append((other, lambda other=other: start_other(work, free_port(), data, other)))  # type: ignore[misc]
+    servers.append(("nginx, 1 worker", lambda: start_nginx(work, release, free_port(), workers="1")))
+    servers.append(("nginx", lambda: start_nginx(work, release, free_port())))
     results: list[dict[str, Any]] = []
     for n, (name, start) in enumerate(servers):
         server = start()
@@ -352,7 +357,7 @@ def section_load(rep: Report, work: Path, seconds: int, page: str) -> None:
                 rep.say(f"\n== 5. Server throughput on loopback: wrk -t2, {seconds} s per run, Accept-Encoding: br, gzip; release {release.name}, "
                         f"page {page}, asset {asset}")
                 rep.say("   (wrk shares the 2 cores with the server; nginx: Debian's, worker_processes auto, brotli_static/gzip_static, same headers)")
-            served = json.loads(urllib.request.urlopen(server.url + "/api/release", timeout=10).read())["release"] if name != "nginx" else release.name
+            served = json.loads(urllib.request.urlopen(server.url + "/api/release", timeout=10).read())["release"] if "nginx" not in name else release.name
             if served != release.name:
                 raise RuntimeError(f"{name} serves release {served}, not {release.name}")
             for what, path in targets.items():
@@ -365,15 +370,26 @@ def section_load(rep: Report, work: Path, seconds: int, page: str) -> None:
         finally:
             server.stop()
     nginx = {(r["target"], r["connections"]): r for r in results if r["server"] == "nginx"}
+    one_core = {(r["target"], r["connections"]): r for r in results if r["server"] == "nginx, 1 worker"}
     rows = []
     for r in results:
-        ref = nginx.get((r["target"], r["connections"]))
-        ratio = r["rps"] / ref["rps"] if ref and ref["rps"] else None
-        r["ratio_to_nginx"] = round(ratio, 3) if ratio is not None else None
+        ratios = []
+        for ref_table, key in ((nginx, "ratio_to_nginx"), (one_core, "ratio_to_nginx_1_worker")):
+            ref = ref_table.get((r["target"], r["connections"]))
+            ratio = r["rps"] / ref["rps"] if ref and ref["rps"] else None
+            r[key] = round(ratio, 3) if ratio is not None else None
+            ratios.append(f"{ratio:.2f}" if ratio is not None else "")
         rows.append([r["server"], r["target"], r["connections"], f"{r['rps']:.0f}", f"{r['p50_ms']:.2f} ms" if r["p50_ms"] is not None else "?",
-                     f"{r['p99_ms']:.2f} ms" if r["p99_ms"] is not None else "?", r["errors"], f"{ratio:.2f}" if ratio is not None else ""])
-    rep.table(["server", "target", "conns", "req/s", "p50", "p99", "errors", "× nginx"], rows)
+                     f"{r['p99_ms']:.2f} ms" if r["p99_ms"] is not None else "?", r["errors"], *ratios])
+    rep.table(["server", "target", "conns", "req/s", "p50", "p99", "errors", "× nginx", "× nginx 1 worker"], rows)
+    rep.say("  nginx: worker_processes auto (2 here); nginx, 1 worker: the same on one core, as serve.py with 1 worker")
     rep.data["load"] = {"seconds": seconds, "results": results}
+    default = [r for r in results if r["server"] == "serve.py, 1 worker" and r["target"] in ("page", "hashed asset") and r["connections"] == 256]
+    worst = min(default, key=lambda r: r.get("ratio_to_nginx_1_worker") or 0, default=None)
+    if worst is not None:
+        rep.budget("serve.py (1 worker) ÷ nginx (1 worker), page and asset, 256 connections ≥ 0.3",
+                   f"{worst.get('ratio_to_nginx_1_worker') or 0:.2f} ({worst['target']}); ÷ nginx (auto): {worst.get('ratio_to_nginx') or 0:.2f}",
+                   "0.3", all((r.get("ratio_to_nginx_1_worker") or 0) >= 0.3 for r in default))
     errors = sum(r["errors"] or 0 for r in results) + sum(1 for r in results if r["errors"] is None)
     rep.budget("load: no errors (socket errors, non-2xx/3xx)", str(errors), "0", errors == 0)
 
