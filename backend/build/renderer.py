@@ -23,7 +23,6 @@ from ..i18n import Language, Translator, dates, source_language
 from .inputs import Inputs
 from .links import base_url
 
-
 # Translators: a small tag beside the language's name on the language chooser: its translation has not been reviewed by a person
 DRAFT_TAG = dates.N_("Draft translation")
 

@@ -120,8 +120,9 @@ def merge(po: polib.POFile, pot: polib.POFile) -> dict[str, int]:
         if prev is not None:
             entry.msgstr = prev.msgstr
             entry.tcomment = prev.tcomment
-            if prev.fuzzy:
+            if prev.fuzzy:  # still to be confirmed: keep what the source said before (`#|`)
                 entry.flags.append("fuzzy")
+                entry.previous_msgctxt, entry.previous_msgid = prev.previous_msgctxt, prev.previous_msgid
             used.add(id(prev))
             counts["kept"] += 1
         else:
@@ -141,6 +142,8 @@ def merge(po: polib.POFile, pot: polib.POFile) -> dict[str, int]:
             e.obsolete = True
             entries.append(e)
             counts["obsolete"] += 1
+        elif e.obsolete and (e.msgctxt or "", e.msgid) not in pot_keys:
+            entries.append(e)  # obsolete before: kept, as msgmerge keeps them (a translator may want it back)
     po[:] = entries
     _complete_header(po, pot)
     return counts
