@@ -10,6 +10,8 @@ again while nothing changed.
 
 from __future__ import annotations
 
+import calendar
+import datetime as dt
 import threading
 from dataclasses import dataclass
 from typing import Any
@@ -18,6 +20,16 @@ from .build import Inputs, files_hash, load_inputs
 from .config import Config
 from .errors import ContentError
 from .i18n import raise_problems, status_of
+
+FEDERAL_REVIEW_MONTHS = 6  # a page with `federal_policy = true` is checked again at least this often
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    """The same day `months` later (the month's last day where it is shorter: Aug 31 + 6 months = Feb 28)."""
+    index = day.year * 12 + day.month - 1 + months
+    year, month = divmod(index, 12)
+    last = calendar.monthrange(year, month + 1)[1]
+    return dt.date(year, month + 1, min(day.day, last))
 
 
 def status_rows(inputs: Inputs) -> list[dict[str, Any]]:
@@ -46,6 +58,18 @@ def check_report(inputs: Inputs) -> dict[str, list[str]]:
     return {
         "missing_links": [f"{f}:{line}: link missing in the source: {text}" for f, line, text in content.missing_links()],
         "past_review": [f"{p.file}: past its review date {p.review_by}" for p in content.pages if cfg.today > p.review_by],
+        "federal_policy_review": [
+            f"{p.file}: about federal policy, which can change overnight, but review_by {p.review_by} is more than "
+            f"{FEDERAL_REVIEW_MONTHS} months after as_of {p.as_of}"
+            for p in content.pages
+            if p.federal_policy and p.review_by > add_months(p.as_of, FEDERAL_REVIEW_MONTHS)
+        ],
+        "corrections_without_source": [
+            f"{p.file}:{c.line}: the correction of {c.date} cites no source; add one to [[sources]] in site.toml and to its sources"
+            for p in content.pages
+            for c in p.corrections
+            if not c.sources
+        ],
         "draft_catalogs": [
             f"{c.path.relative_to(cfg.locales.parent) if c.path.is_relative_to(cfg.locales.parent) else c.path}: draft, not yet reviewed by a person"
             for c in inputs.catalogs

@@ -18,7 +18,7 @@ from backend.config import Config
 from backend.content import load
 from backend.i18n import discover
 
-from .conftest import make_config
+from .conftest import ROOT, make_config
 from .seed_facts import SERVICES
 
 
@@ -125,18 +125,45 @@ def test_serve_reuses_a_release_when_nothing_changed(tmp_path: Path) -> None:
     assert first["source"] == load_inputs(cfg).source
 
 
-@pytest.mark.parametrize("tag", ["en", "es"])
+LANGUAGE_TAGS = [lang.tag for lang in discover(ROOT / "locales")]
+
+
+@pytest.mark.parametrize("tag", LANGUAGE_TAGS)
 def test_seed_contacts_appear_on_service_pages(release_dir: Path, tag: str) -> None:
+    """Every phone, email, website and address the seed gives, exactly as the seed gives it, in every language."""
     for sid, want in SERVICES.items():
         html = (release_dir / tag / "services" / sid / "index.html").read_text()
         for digits in want["phones"]:
             assert f'href="tel:+1{digits}"' in html, (tag, sid)
         if want["email"]:
-            assert f'href="mailto:{want["email"]}"' in html
+            assert f'href="mailto:{want["email"]}"' in html and f'<bdi dir="ltr">{want["email"]}</bdi>' in html, (tag, sid)
         if want["website"]:
-            assert f'href="{want["website"]}"' in html
+            assert f'href="{want["website"]}"' in html, (tag, sid)
         for part in want["address"] or []:
             assert part in html, (tag, sid, part)
+
+
+_LINK = re.compile(r'href="((?:https?:|mailto:|tel:)[^"]*)"')
+
+
+@pytest.mark.parametrize("tag", [t for t in LANGUAGE_TAGS if t != "en"])
+def test_every_page_links_to_exactly_what_its_english_page_links_to(release_dir: Path, config: Config, tag: str) -> None:
+    """The seed's URLs, emails and phone numbers, in the text as in the directory, are the English page's in every language."""
+    from backend.build.links import base_url
+
+    own = base_url(config)  # the app's own addresses (share links, alternates) carry the language
+
+    def outside(html: str) -> list[str]:
+        return sorted(u for u in _LINK.findall(html) if not u.startswith(own))
+
+    english_pages = sorted((release_dir / "en").rglob("index.html"))
+    assert len(english_pages) > 20
+    for en in english_pages:
+        rel = en.relative_to(release_dir / "en")
+        if rel.parts[:1] == ("share",):
+            continue  # the share pages link to their own language's address
+        theirs = (release_dir / tag / rel).read_text()
+        assert outside(theirs) == outside(en.read_text()), f"/{tag}/{rel.as_posix()}"
 
 
 def test_static_export_has_no_third_party_references(release_dir: Path) -> None:

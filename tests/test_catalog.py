@@ -170,3 +170,60 @@ def test_merge_keeps_translations_of_unchanged_strings() -> None:
     counts = merge(po, pot)
     assert counts == {"new": 0, "fuzzy": 0, "obsolete": 0, "kept": 1}
     assert po[0].msgstr == "Hola"
+
+
+def _plural_entry(msgid: str) -> polib.POEntry:
+    return polib.POEntry(msgctxt="ui", msgid=msgid, msgid_plural=msgid + "s", msgstr_plural={0: "", 1: ""}, occurrences=[("a", "1")])
+
+
+@pytest.mark.parametrize("tag, forms", [("ar", 6), ("pl", 3), ("ht", 1), ("es", 2)])
+def test_merge_writes_as_many_plural_slots_as_the_language_has_forms(locales_copy: Path, tag: str, forms: int) -> None:
+    """A new plural entry gets nplurals msgstr[n] (not the template's 2), and an old one is padded or trimmed to it."""
+    path = locales_copy / tag / "LC_MESSAGES" / "messages.po"
+    po = polib.pofile(str(path), wrapwidth=0)
+    old = next(e for e in po if e.msgid_plural)
+    old.msgstr_plural = {0: old.msgstr_plural[0], 1: old.msgstr_plural.get(1, old.msgstr_plural[0])}  # as the old merge left it
+    pot = polib.POFile(wrapwidth=0)
+    pot.metadata = {"POT-Creation-Date": "2026-12-01 12:00+0000"}
+    pot.append(_plural_entry("%(num)d new thing"))
+    pot.append(polib.POEntry(msgctxt="ui", msgid=old.msgid, msgid_plural=old.msgid_plural, msgstr_plural={0: "", 1: ""}, occurrences=[("b", "2")]))
+    merge(po, pot)
+    po.save(str(path))
+    again = polib.pofile(str(path))
+    for msgid in ("%(num)d new thing", old.msgid):
+        entry = again.find(msgid, msgctxt="ui")
+        assert sorted(entry.msgstr_plural) == list(range(forms)), (tag, msgid, entry.msgstr_plural)
+    text = path.read_text()
+    assert text.count("msgstr[") == 2 * forms
+    assert again.metadata["POT-Creation-Date"] == "2026-12-01 12:00+0000"
+    proc = subprocess.run(["msgfmt", "--check", "-o", "/dev/null", str(path)], capture_output=True, text=True)
+    assert proc.returncode == 0 and "warning" not in proc.stderr, proc.stderr
+
+
+def test_merge_completes_the_header_tools_expect_and_keeps_a_translators() -> None:
+    po = polib.POFile()
+    po.metadata = {"Language": "de", "Plural-Forms": "nplurals=2; plural=(n != 1);", "PO-Revision-Date": "YEAR-MO-DA HO:MI+ZONE"}
+    pot = polib.POFile()
+    pot.metadata = {"POT-Creation-Date": "2026-12-01 12:00+0000"}
+    merge(po, pot)
+    meta = po.metadata
+    assert meta["POT-Creation-Date"] == meta["PO-Revision-Date"] == "2026-12-01 12:00+0000"
+    assert meta["Last-Translator"] and "FULL NAME" not in meta["Last-Translator"]
+    assert {"Project-Id-Version", "Language-Team", "MIME-Version", "Content-Type", "Content-Transfer-Encoding"} <= set(meta)
+    kept = polib.POFile()
+    kept.metadata = {"PO-Revision-Date": "2026-11-30 10:00+0000", "Last-Translator": "A. Person <a@example.org>"}
+    merge(kept, pot)
+    assert kept.metadata["PO-Revision-Date"] == "2026-11-30 10:00+0000" and kept.metadata["Last-Translator"] == "A. Person <a@example.org>"
+
+
+def test_merge_keeps_a_fuzzy_entrys_previous_text_and_old_obsolete_entries() -> None:
+    po = polib.POFile()
+    fuzzy = polib.POEntry(msgctxt="ui", msgid="Hello there", msgstr="Hola", flags=["fuzzy"], previous_msgctxt="ui", previous_msgid="Hello")
+    gone = polib.POEntry(msgctxt="ui", msgid="Old", msgstr="Viejo", obsolete=True)
+    po.extend([fuzzy, gone])
+    pot = polib.POFile()
+    pot.append(polib.POEntry(msgctxt="ui", msgid="Hello there", occurrences=[("a", "1")]))
+    merge(po, pot)
+    entry = po.find("Hello there", msgctxt="ui")
+    assert entry.fuzzy and entry.previous_msgid == "Hello", "a translator still sees what changed (#|)"
+    assert any(e.obsolete and e.msgid == "Old" for e in po)

@@ -14,7 +14,7 @@ import polib
 import pytest
 
 from backend.build import build
-from backend.i18n import Translator, catalog_problems, discover, parse_catalog
+from backend.i18n import Translator, catalog_problems, discover, parse_catalog, plural_index
 
 from .conftest import ROOT, Server, make_config
 
@@ -55,13 +55,80 @@ def test_every_launch_catalog_is_a_complete_valid_draft() -> None:
         assert missing == [], f"{lang.tag} has {len(missing)} untranslated: {missing[:3]}"
 
 
-def test_catalogs_pass_msgfmt_check() -> None:
-    """What Poedit, Weblate and msgfmt expect: valid syntax, headers, python-format placeholders, plurals."""
+CATALOG_FILES = sorted((ROOT / "locales").glob("*/LC_MESSAGES/messages.po"))
+
+
+def test_catalogs_pass_msgfmt_check_with_no_warning() -> None:
+    """What Poedit, Weblate and msgfmt expect: valid syntax, complete headers, python-format placeholders, plurals."""
     if not shutil.which("msgfmt"):
         pytest.fail("msgfmt is missing: tests/run.sh installs Debian's gettext")
-    for po in sorted((ROOT / "locales").glob("*/LC_MESSAGES/messages.po")):
-        proc = subprocess.run(["msgfmt", "--check", "-o", "/dev/null", str(po)], capture_output=True, text=True)
+    assert len(CATALOG_FILES) == len(LAUNCH) - 1
+    for po in CATALOG_FILES:
+        proc = subprocess.run(["msgfmt", "--check", "--statistics", "-o", "/dev/null", str(po)], capture_output=True, text=True)
         assert proc.returncode == 0, proc.stderr
+        assert "warning" not in proc.stderr, proc.stderr
+        assert re.search(r"^\d+ translated messages", proc.stderr, re.M), proc.stderr
+        header = polib.pofile(str(po)).metadata
+        for field in ("POT-Creation-Date", "PO-Revision-Date", "Last-Translator", "Language-Team", "Language"):
+            assert header.get(field), f"{po}: no {field}"
+
+
+def test_pofilter_finds_no_changed_url_email_placeholder_or_tag(tmp_path: Path) -> None:
+    """translate-toolkit's checks on every catalog: URLs, e-mail addresses, %(name)s variables and XML tags kept."""
+    for po in CATALOG_FILES:
+        out = tmp_path / f"{po.parent.parent.name}.po"
+        proc = subprocess.run(
+            [sys.executable, "-m", "translate.filters.pofilter", "--progress=none", "-t", "urls", "-t", "emails", "-t", "variables",
+             "-t", "xmltags", str(po), str(out)],
+            capture_output=True, text=True, timeout=120,
+        )
+        assert proc.returncode == 0, proc.stderr
+        failures = [e for e in polib.pofile(str(out)) if any("(pofilter)" in line for line in e.tcomment.splitlines())] if out.exists() else []
+        assert failures == [], f"{po}: " + "; ".join(f"{e.tcomment} in {e.msgid[:60]!r}" for e in failures)
+
+
+def test_plural_forms_are_cldrs_where_cldr_has_them() -> None:
+    """For every count the app may show, the catalog's Plural-Forms groups numbers exactly as CLDR's categories do;
+    where CLDR has no plural rules the header says why it has the forms it has."""
+    from babel import Locale
+    from babel.messages.plurals import get_plural
+
+    from backend.i18n.dates import cldr_gaps
+    from backend.i18n.languages import LOCALE_DATA_HEADER
+
+    for lang in discover(ROOT / "locales"):
+        if lang.catalog is None:
+            continue
+        if "plural_rules" in cldr_gaps(lang.tag):
+            note = polib.pofile(str(lang.catalog)).metadata.get(LOCALE_DATA_HEADER, "")
+            assert "plural" in note, f"{lang.tag}: CLDR has no plural rules; the header must say what the catalog does"
+            continue
+        rule = Locale.parse(lang.tag.replace("-", "_")).plural_form
+        cldr: dict[str, set[int]] = {}
+        ours: dict[int, set[int]] = {}
+        for n in range(1001):
+            cldr.setdefault(rule(n), set()).add(n)
+            ours.setdefault(plural_index(lang.plural_forms, n), set()).add(n)
+        if sorted(map(sorted, cldr.values())) != sorted(map(sorted, ours.values())):
+            # or what Babel's gettext table gives (Vietnamese: CLDR 49 has a "one" category, but nouns do not change)
+            table = get_plural(lang.tag.replace("-", "_"))
+            gettext_groups: dict[int, set[int]] = {}
+            for n in range(1001):
+                gettext_groups.setdefault(plural_index(table.plural_forms, n), set()).add(n)
+            assert sorted(map(sorted, gettext_groups.values())) == sorted(map(sorted, ours.values())), f"{lang.tag}: {lang.plural_forms}"
+
+
+def test_native_names_are_cldrs() -> None:
+    from babel import Locale
+
+    for lang in discover(ROOT / "locales"):
+        loc = Locale.parse(lang.tag.replace("-", "_"))
+        cldr = loc.get_display_name(loc) or ""
+        if lang.tag == "fa-AF":  # CLDR calls it "Persian (Afghanistan)"; its speakers call it Dari (the catalog header says so)
+            assert lang.native_name == "دری"
+            continue
+        assert lang.native_name == cldr[:1].upper() + cldr[1:], lang.tag
+        assert lang.english_name == (loc.get_display_name("en") or ""), lang.tag
 
 
 def test_plural_forms_follow_the_catalog_header() -> None:

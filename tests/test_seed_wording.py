@@ -9,8 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from backend import markup
-from backend.content import Content, Page, load
+from backend.content import Content, Page, load, markup
 
 from .conftest import ROOT
 

@@ -72,8 +72,19 @@ def content_page(lr: LanguageRenderer, page: Page) -> str:
         children=children,
         breadcrumb=breadcrumb,
         language_table=lr.languages if page.id == "about" else [],
+        corrections=lr.corrections(page),
+        corrected_pages=corrected_pages(lr) if page.id == "about" else [],
         meta=lr.meta(page.as_of, page.review_by, page.sources),
     )
+
+
+def corrected_pages(lr: LanguageRenderer) -> list[dict[str, Any]]:
+    """Every page that carries corrections, for the about page's list."""
+    return [
+        {"href": f"{lr.prefix}/{p.path}", "title": lr.plain(p.context, p.title), "corrections": lr.corrections(p)}
+        for p in lr.content.pages
+        if p.corrections
+    ]
 
 
 def home_cards(lr: LanguageRenderer) -> list[dict[str, str]]:

@@ -98,7 +98,8 @@ def render(inputs: Inputs) -> tuple[Site, dict[str, Any]]:
     assets = hash_assets(cfg, site)
     renderer = Renderer(inputs, assets)
     bundles = {lang.tag: _language(site, renderer, lang) for lang in inputs.languages}
-    chooser = {"site_name": content.site.name, "description": content.site.tagline, "languages": inputs.languages, "exit_url": cfg.exit_url}
+    chooser = {"site_name": content.site.name, "description": content.site.tagline, "languages": inputs.languages, "exit_url": cfg.exit_url,
+               "drafts": renderer.draft_tags()}
     chooser_rev = site.add("index.html", renderer.env.get_template("chooser.html").render(**chooser))
     site.add("404.html", renderer.env.get_template("root_not_found.html").render(**chooser))
     site.add(hsds.RELEASE_FILE, hsds.dumps(content))  # served by /api/hsds/organizations.json, never precached

@@ -13,16 +13,18 @@ import datetime as dt
 from typing import Any
 
 from babel import Locale
-from babel.dates import format_date
 from jinja2 import BytecodeCache, Environment, FileSystemLoader, StrictUndefined
 from jinja2.bccache import Bucket
 from markupsafe import Markup, escape
 
 from ..config import Config
-from ..content import Content, markup
-from ..i18n import Language, Translator, source_language
+from ..content import Content, Page, markup
+from ..i18n import Language, Translator, dates, source_language
 from .inputs import Inputs
 from .links import base_url
+
+# Translators: a small tag beside the language's name on the language chooser: its translation has not been reviewed by a person
+DRAFT_TAG = dates.N_("Draft translation")
 
 
 class _CompiledOnce(BytecodeCache):
@@ -79,6 +81,10 @@ class Renderer:
     def english(self) -> LanguageRenderer:
         return self.language(next((lang for lang in self.languages if lang.is_source), source_language()))
 
+    def draft_tags(self) -> dict[str, tuple[str, str | None]]:
+        """{tag: (text, "en" or None)}: each language not reviewed by a person, its draft tag in its own words."""
+        return {lang.tag: self.language(lang).unit("ui", DRAFT_TAG) for lang in self.languages if not lang.reviewed}
+
 
 class LanguageRenderer:
     """Renders one language: the helpers every page of it uses."""
@@ -89,13 +95,11 @@ class LanguageRenderer:
         self.translator = Translator.of(parent.inputs.catalog(lang.tag))
         self.prefix = f"/{lang.tag}"
         self.env = parent.environment()
-        # UI strings are text: escaped here, so Jinja's Markup wrapping of gettext output marks
-        # escaped text as safe, never a translator's quote or angle bracket as markup.
-        self.env.install_gettext_callables(  # type: ignore[attr-defined]
-            lambda message: escape(self.translator.gettext(message)),
-            lambda singular, plural, n: escape(self.translator.ngettext(singular, plural, n)),
-            newstyle=True,
-        )
+        # The templates' _() and ngettext(): a UI string is text, escaped before its values go in
+        # (escaped too), so a translator's quote or angle bracket is never markup; values are filled
+        # as this language writes them (its digits, one full stop after a date that ends with one).
+        self.env.globals.update(gettext=self._ui_html, ngettext=self._ui_plural_html)
+        self.env.newstyle_gettext = True  # type: ignore[attr-defined]
 
     # -- lookups ---------------------------------------------------------------
 
@@ -114,11 +118,23 @@ class LanguageRenderer:
         """A UI string in this language, as plain text (escape it where it goes into HTML)."""
         return self.translator.gettext(message)
 
+    def ui(self, message: str, **values: Any) -> str:
+        """A UI string in this language with its %(name)s values filled in, as plain text."""
+        return dates.fill(self.translator.gettext(message), values, self.lang.numbering)
+
+    def _ui_html(self, message: str, **values: Any) -> Markup:
+        return Markup(dates.fill(escape(self.translator.gettext(message)), {k: escape(v) if isinstance(v, str) else v for k, v in values.items()}, self.lang.numbering))
+
+    def _ui_plural_html(self, singular: str, plural: str, n: int, **values: Any) -> Markup:
+        text = escape(self.translator.ngettext(singular, plural, n))
+        return Markup(dates.fill(text, {"num": n, **{k: escape(v) if isinstance(v, str) else v for k, v in values.items()}}, self.lang.numbering))
+
     def unit(self, context: str, text: str) -> tuple[str, str | None]:
         return self.translator.unit(context, text)
 
     def date(self, d: dt.date) -> str:
-        return format_date(d, format="long", locale=self.lang.tag.replace("-", "_"))
+        """The date as this language writes it in a sentence (i18n/dates.py: the catalog's pattern, else CLDR's)."""
+        return dates.long_date(self.translator, d)
 
     def plain(self, context: str, text: str) -> str:
         return markup.plain_text(self.translator.text(context, text))
@@ -184,6 +200,10 @@ class LanguageRenderer:
             "help_href": f"{self.prefix}/services/",
             "help_label": self.plain("page:services", c.site.directory_title),
         }
+
+    def corrections(self, page: Page) -> list[dict[str, Any]]:
+        """A page's dated corrections, newest first, in this language."""
+        return [{"date": self.date(c.date), "text": self.inline(page.context, c.text), "sources": c.sources} for c in page.corrections]
 
     def notices(self) -> list[dict[str, Any]]:
         """Notices not yet expired on the build date; the page script hides them once they expire."""

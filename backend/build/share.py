@@ -66,7 +66,7 @@ def _pair(local: Any, english: Any) -> Any:
 
 def _as_of(lr: LanguageRenderer, dates: list[dt.date]) -> str:
     # Translators: the date the printed information was accurate
-    return lr.gettext("Information as of %(date)s.") % {"date": lr.date(min(dates))}
+    return lr.ui("Information as of %(date)s.", date=lr.date(min(dates)))
 
 
 def _contacts(lr: LanguageRenderer, plan: SharePlan) -> list[dict[str, Any]]:
@@ -114,6 +114,8 @@ def _flyer_texts(lr: LanguageRenderer, plan: SharePlan | None) -> dict[str, Any]
         ),
         "contacts": _contacts(lr, plan) if plan else [],
         "as_of": _as_of(lr, dates),
+        # the draft notice every page of a draft language carries, printed too
+        "draft": lr.gettext("This translation is a draft that a person has not yet reviewed. The English text is authoritative."),
     }
 
 
@@ -135,6 +137,8 @@ def _card_face(lr: LanguageRenderer, plan: SharePlan, home: Link) -> dict[str, A
         "contacts": _contacts(lr, plan),
         "address": home.short,
         "as_of": _as_of(lr, dates or [site.as_of]),
+        # Translators: on the front of a printed wallet card whose translation has not been reviewed by a person
+        "draft": "" if lr.lang.reviewed else lr.gettext("Draft translation: the English on the back is authoritative."),
     }
 
 
@@ -171,7 +175,7 @@ def share_page(lr: LanguageRenderer) -> str:
         path="share/",
         title=title,
         # Translators: description of the share page; %(language)s is this language's own name
-        description=lr.gettext("A QR code and a link that open this app in %(language)s.") % {"language": lr.lang.native_name},
+        description=lr.ui("A QR code and a link that open this app in %(language)s.", language=lr.lang.native_name),
         share=home,
         notice=_notice(lr),
         has_card=bool(plan and plan.card),

@@ -172,10 +172,24 @@ def save(cfg: Config, rel: str, text: str, fields: tuple[str, ...], body_field: 
     return {}
 
 
+def _kept(front: str) -> list[str]:
+    """Front matter the form does not edit, kept as written: `federal_policy` and the [[corrections]] tables."""
+    lines = front.splitlines()
+    table = next((i for i, line in enumerate(lines) if line.strip().startswith("[")), len(lines))
+    flag = [line for line in lines[:table] if re.match(r"^\s*federal_policy\s*=", line)]
+    return flag + [line for line in lines[table:]]
+
+
 def save_page(cfg: Config, content: Content, page_id: str, fields: dict[str, str]) -> dict[str, list[str]]:
     page = content.page(page_id)
     rel = Path(page.file).relative_to(cfg.content.name).as_posix()
-    return save(cfg, rel, page_text(fields), PAGE_FIELDS, "body")
+    front, _body = _split((cfg.content.parent / page.file).read_text(encoding="utf-8"))
+    text = page_text(fields)
+    kept = _kept(front)
+    if kept:  # before the closing +++ (TOML tables come after every plain key)
+        head, _, body = text.partition("\n+++\n")
+        text = head + "\n" + "\n".join(kept) + "\n+++\n" + body
+    return save(cfg, rel, text, PAGE_FIELDS, "body")
 
 
 def save_service(cfg: Config, service_id: str, fields: dict[str, str]) -> dict[str, list[str]]:

@@ -24,10 +24,12 @@ from ._toml import date as _date
 from ._toml import sources as _sources
 from ._toml import text as _text
 from ._toml import unknown as _unknown
+from .corrections import read_corrections
 from .markup import Block
 from .model import NOTICES_FILE, Address, Category, Content, Notice, Page, Phone, Service, Site, Source
 from .share_plan import read_plan
 
+PAGE_KEYS = {"title", "summary", "as_of", "review_by", "sources", "order", "nav", "federal_policy", "corrections"}
 RESERVED_PAGE_IDS = {"services", "search", "share", "offline", "admin", "api", "static", "404"}
 _EMAIL = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$")
 _URL = re.compile(r"^https?://[A-Za-z0-9.-]+(?::\d+)?(?:/[^\s<>\"']*)?$")
@@ -155,7 +157,7 @@ def _load_page(path: Path, root: Path, known: dict[str, Source], problems: Colle
     data = r.parse()
     if data is None:
         return None
-    _unknown(r, data, {"title", "summary", "as_of", "review_by", "sources", "order", "nav"})
+    _unknown(r, data, PAGE_KEYS)
     as_of, review_by = _date(r, data, "as_of"), _date(r, data, "review_by")
     if as_of != dt.date.min and review_by != dt.date.min and review_by < as_of:
         r.error("'review_by' is before 'as_of'", "review_by")
@@ -163,6 +165,10 @@ def _load_page(path: Path, root: Path, known: dict[str, Source], problems: Colle
     if not isinstance(order, int):
         r.error("'order' must be a whole number", "order")
         order = 0
+    federal = data.get("federal_policy", False)
+    if not isinstance(federal, bool):
+        r.error("'federal_policy' must be true or false", "federal_policy")
+        federal = False
     try:
         blocks = markup.parse_blocks(body, first_line=body_line)
     except ContentError as e:
@@ -181,7 +187,10 @@ def _load_page(path: Path, root: Path, known: dict[str, Source], problems: Colle
         order=order,
         nav=_text(r, data, "nav", required=False),
         lines={"title": r.line_of("title"), "summary": r.line_of("summary"), "nav": r.line_of("nav")},
+        corrections=read_corrections(r, data, known, as_of),
+        federal_policy=federal,
     )
+
 
 
 RESERVED_SERVICE_IDS = {"category"}  # /{lang}/services/category/ holds the category pages

@@ -43,6 +43,17 @@ class Unit:
 
 
 @dataclass(frozen=True)
+class Correction:
+    """A dated correction of a page ([[corrections]] in its front matter): shown at its top in every
+    language, apart from the generic review notice, and listed on the about page."""
+
+    date: dt.date  # when the correction was made
+    text: str  # inline Markdown, translated like the page
+    sources: tuple[Source, ...]  # may be empty: `check` then asks for one
+    line: int
+
+
+@dataclass(frozen=True)
 class Page:
     id: str  # "home", "rights", "rights/school", ...
     path: str  # URL path below /{lang}/: "", "rights/", "rights/school/"
@@ -56,6 +67,8 @@ class Page:
     order: int
     nav: str  # a short label for the main navigation; top-level pages only
     lines: dict[str, int] = field(hash=False, compare=False)
+    corrections: tuple[Correction, ...] = ()  # newest first
+    federal_policy: bool = False  # about federal policy, which can change overnight: `check` holds review_by to 6 months
 
     @property
     def context(self) -> str:
@@ -210,6 +223,8 @@ def units(c: Content) -> list[Unit]:
         if p.nav:
             out.append(Unit(p.context, p.nav, f"Short label of {where} in the main navigation", p.file, p.lines["nav"]))
         out.append(Unit(p.context, p.summary, f"Summary of {where}, shown in lists and search results", p.file, p.lines["summary"]))
+        for fix in p.corrections:
+            out.append(Unit(p.context, fix.text, f"Correction dated {fix.date}, shown at the top of {where} and on the about page", p.file, fix.line))
         for b in p.blocks:
             kind = {"heading": "Heading", "paragraph": "Paragraph", "item": "List item"}[b.kind]
             out.append(Unit(p.context, b.text, f"{kind} on {where}", p.file, b.line))

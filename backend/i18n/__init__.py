@@ -3,6 +3,7 @@
     languages.py    Language: CLDR's native name and direction, plural rules
     catalogs.py     each .po parsed once into a Catalog; its problems and status
     translator.py   lookups with per-unit fallback to English
+    dates.py        dates in each language's words and digits: the catalog's month names and pattern, else CLDR's
     extract.py      messages.pot from content and templates, merged into every catalog
 """
 

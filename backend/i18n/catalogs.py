@@ -15,7 +15,7 @@ import polib
 
 from ..content import markup
 from ..errors import Collector, ContentError, ContentErrors, Problem
-from .languages import Language, language_of, nplurals, plural_index, source_language
+from .languages import DIGITS, NUMBERING_HEADER, Language, language_of, nplurals, plural_index, source_language
 
 # What a line of a .po file may be (polib itself forgives an unterminated string; msgfmt does not).
 _PO_LINE = re.compile(
@@ -121,6 +121,9 @@ def problems_in(catalog: Catalog) -> list[Problem]:
                 return number + 1
         return int(entry.linenum)
 
+    numbering = po.metadata.get(NUMBERING_HEADER, "latn").strip()
+    if numbering not in DIGITS:
+        add(f"{NUMBERING_HEADER}: {numbering!r} is not a numbering system the app knows ({', '.join(DIGITS)})", 1)
     charset = po.metadata.get("Content-Type", "")
     if "charset=utf-8" not in charset.lower().replace(" ", ""):
         add(f"the header must declare Content-Type: text/plain; charset=UTF-8, not {charset!r}", 1)

@@ -9,6 +9,7 @@ renamed, so a crash never leaves half a catalog.
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 from pathlib import Path
 
@@ -20,9 +21,11 @@ from .._files import atomic_write
 from ..config import Config
 from ..content import Content, Unit, load
 from .catalogs import read_catalog
-from .languages import REVIEW_HEADER
+from .languages import REVIEW_HEADER, nplurals
 
 UI_KEYWORDS = ("_", "gettext", "ngettext")
+# In the backend: lr.gettext("..."), lr.ui("...", name=value), and N_("...") for a string looked up later (i18n/dates.py).
+PYTHON_KEYWORDS: dict[str, None] = {"gettext": None, "ui": None, "N_": None}
 HEADER = {
     "Project-Id-Version": "Puente",
     "Report-Msgid-Bugs-To": "",
@@ -47,15 +50,16 @@ def template_units(templates: Path, project: Path) -> list[tuple[Unit, str | Non
     for path in sorted((project / "backend").rglob("*.py")):
         rel = path.relative_to(project).as_posix()
         with path.open("rb") as f:
-            for lineno, _name, text, notes in extract_python(f, {"gettext": None}, ["Translators:"], {}):
+            for lineno, _name, text, notes in extract_python(f, PYTHON_KEYWORDS, ["Translators:"], {}):
                 if isinstance(text, str) and text:
                     found.append((Unit("ui", text, " ".join(notes) or "Interface text", rel, lineno), None))
     return found
 
 
-def make_pot(content: Content, cfg: Config) -> polib.POFile:
+def make_pot(content: Content, cfg: Config, created: str | None = None) -> polib.POFile:
+    """The template of every translatable string; `created` is its POT-Creation-Date (default: now)."""
     pot = polib.POFile(wrapwidth=0)
-    pot.metadata = dict(HEADER)
+    pot.metadata = {**HEADER, "POT-Creation-Date": created or _now()}
     index: dict[tuple[str, str], polib.POEntry] = {}
     project = cfg.project
 
@@ -73,7 +77,7 @@ def make_pot(content: Content, cfg: Config) -> polib.POFile:
                 entry.flags = ["python-format"]  # so msgfmt --check and Poedit check the placeholders
             if plural:
                 entry.msgid_plural = plural
-                entry.msgstr_plural = {0: "", 1: ""}
+                entry.msgstr_plural = {0: "", 1: ""}  # a template's two slots; each catalog gets its nplurals (merge)
             index[key] = entry
             pot.append(entry)
         entry.occurrences.append((occurrence, str(unit.line)))
@@ -92,6 +96,7 @@ def merge(po: polib.POFile, pot: polib.POFile) -> dict[str, int]:
     old translation, marked fuzzy with the previous msgid (`#|`), so the page shows English
     for it until a translator confirms.
     """
+    slots = nplurals(po.metadata.get("Plural-Forms", "")) or 2
     old = {(e.msgctxt or "", e.msgid): e for e in po if not e.obsolete}
     pot_keys = {(r.msgctxt or "", r.msgid) for r in pot}
     # translated entries whose source text is gone: candidates for a fuzzy match, by context
@@ -110,12 +115,14 @@ def merge(po: polib.POFile, pot: polib.POFile) -> dict[str, int]:
         )
         if ref.msgid_plural:
             entry.msgid_plural = ref.msgid_plural
-            entry.msgstr_plural = dict(prev.msgstr_plural) if prev is not None and prev.msgstr_plural else {0: "", 1: ""}
+            have = prev.msgstr_plural if prev is not None and prev.msgstr_plural else {}
+            entry.msgstr_plural = {n: have.get(n, "") for n in range(slots)}  # as many msgstr[n] as the language has forms
         if prev is not None:
             entry.msgstr = prev.msgstr
             entry.tcomment = prev.tcomment
-            if prev.fuzzy:
+            if prev.fuzzy:  # still to be confirmed: keep what the source said before (`#|`)
                 entry.flags.append("fuzzy")
+                entry.previous_msgctxt, entry.previous_msgid = prev.previous_msgctxt, prev.previous_msgid
             used.add(id(prev))
             counts["kept"] += 1
         else:
@@ -135,8 +142,33 @@ def merge(po: polib.POFile, pot: polib.POFile) -> dict[str, int]:
             e.obsolete = True
             entries.append(e)
             counts["obsolete"] += 1
+        elif e.obsolete and (e.msgctxt or "", e.msgid) not in pot_keys:
+            entries.append(e)  # obsolete before: kept, as msgmerge keeps them (a translator may want it back)
     po[:] = entries
+    _complete_header(po, pot)
     return counts
+
+
+def _complete_header(po: polib.POFile, pot: polib.POFile) -> None:
+    """The header fields msgfmt --check and translation tools expect, without overwriting a translator's."""
+    meta = po.metadata
+    for key, value in HEADER.items():
+        meta.setdefault(key, value)
+    if pot.metadata.get("POT-Creation-Date"):
+        meta["POT-Creation-Date"] = pot.metadata["POT-Creation-Date"]  # as msgmerge does
+    if not meta.get("PO-Revision-Date", "")[:1].isdigit():  # missing, or gettext's "YEAR-MO-DA HO:MI+ZONE"
+        meta["PO-Revision-Date"] = meta.get("POT-Creation-Date") or _now()
+    if not meta.get("Last-Translator") or "FULL NAME" in meta["Last-Translator"]:
+        meta["Last-Translator"] = "not recorded"
+    meta.setdefault("Language-Team", meta.get("Language") or "not recorded")
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M+0000")
+
+
+def _entries(po: polib.POFile) -> list[tuple[object, ...]]:
+    return [(e.msgctxt, e.msgid, e.msgid_plural, e.comment, tuple(e.occurrences), tuple(e.flags)) for e in po]
 
 
 def _most_similar(text: str, candidates: list[polib.POEntry], cutoff: float = 0.6) -> polib.POEntry | None:
@@ -153,11 +185,17 @@ def extract(cfg: Config) -> dict[str, dict[str, int]]:
     """Write messages.pot and merge it into every catalog; return what changed per language."""
     content = load(cfg.content)
     pot = make_pot(content, cfg)
-    atomic_write(cfg.locales / "messages.pot", str(pot))
+    pot_path = cfg.locales / "messages.pot"
+    if pot_path.is_file():  # nothing changed: keep the template's date, so catalogs do not churn
+        before = polib.pofile(str(pot_path), wrapwidth=0)
+        if _entries(before) == _entries(pot) and before.metadata.get("POT-Creation-Date"):
+            pot.metadata["POT-Creation-Date"] = before.metadata["POT-Creation-Date"]
+    atomic_write(pot_path, str(pot))
     report = {}
     for path in sorted(cfg.locales.glob("*/LC_MESSAGES/messages.po")):
         po = read_catalog(path)
         po.wrapwidth = 0
+        po.metadata.setdefault("Language", path.parent.parent.name)
         report[path.parent.parent.name] = merge(po, pot)
         po.metadata.setdefault(REVIEW_HEADER, "draft")
         atomic_write(path, str(po))

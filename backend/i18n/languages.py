@@ -23,6 +23,20 @@ SOURCE = "en"
 REVIEW_HEADER = "X-Review-Status"  # "reviewed" once a person has checked the catalog; anything else is a draft
 NAME_HEADER = "X-Language-Name"  # overrides CLDR's native name where speakers call it otherwise
 ENGLISH_NAME_HEADER = "X-Language-Name-English"  # and its English name
+NUMBERING_HEADER = "X-Numbering-System"  # the digits the catalog's pages use (CLDR's name: latn, arabext, ...)
+LOCALE_DATA_HEADER = "X-Locale-Data"  # what CLDR (Babel) lacks for the language, and what the catalog supplies instead
+
+# The digits of each numbering system a catalog may declare (CLDR's names).
+DIGITS = {
+    "latn": "0123456789",
+    "arab": "٠١٢٣٤٥٦٧٨٩",
+    "arabext": "۰۱۲۳۴۵۶۷۸۹",
+    "deva": "०१२३४५६७८९",
+    "beng": "০১২৩৪৫৬৭৮৯",
+    "mymr": "၀၁၂၃၄၅၆၇၈၉",
+    "thai": "๐๑๒๓๔๕๖๗๘๙",
+    "tibt": "༠༡༢༣༤༥༦༧༨༩",
+}
 
 
 @dataclass(frozen=True)
@@ -34,6 +48,7 @@ class Language:
     reviewed: bool
     catalog: Path | None  # None for the source language
     plural_forms: str = "nplurals=2; plural=(n != 1);"
+    numbering: str = "latn"  # the digits its pages use: a key of DIGITS
 
     @property
     def is_source(self) -> bool:
@@ -60,7 +75,8 @@ def language_of(path: Path, po: polib.POFile) -> Language:
     rtl = loc.character_order == "right-to-left"
     reviewed = po.metadata.get(REVIEW_HEADER, "").strip().lower() == "reviewed"
     plural = po.metadata.get("Plural-Forms") or ""
-    return Language(tag, native[:1].upper() + native[1:], english, "rtl" if rtl else "ltr", reviewed, path, plural)
+    numbering = po.metadata.get(NUMBERING_HEADER, "").strip() or "latn"
+    return Language(tag, native[:1].upper() + native[1:], english, "rtl" if rtl else "ltr", reviewed, path, plural, numbering)
 
 
 def plural_index(plural_forms: str, n: int) -> int:
