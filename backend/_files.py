@@ -76,3 +76,15 @@ def trial_copy(directory: Path) -> Iterator[Path]:
         copy = Path(tmp) / Path(directory).name
         shutil.copytree(directory, copy)
         yield copy
+
+
+def copy_tree(source: Path, dest: Path) -> None:
+    """Copy the folder `source` to `dest`, which must not exist: into a temporary folder beside it, then renamed."""
+    dest = Path(dest)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", dir=dest.parent))
+    try:
+        shutil.copytree(source, tmp / "tree", ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+        os.replace(tmp / "tree", dest)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)

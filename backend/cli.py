@@ -33,7 +33,7 @@ from ._files import atomic_write
 from .build import metadata
 from .build.links import unconfigured_warning
 from .checks import check_report, status_rows
-from .config import SETTINGS, Config
+from .config import SETTINGS, Config, install_defaults
 from .content import hsds, load
 from .errors import ContentError
 from .i18n.extract import extract
@@ -63,7 +63,6 @@ def _settings_parsers() -> tuple[argparse.ArgumentParser, argparse.ArgumentParse
 def parser() -> argparse.ArgumentParser:
     common, serve_opts = _settings_parsers()
     top = argparse.ArgumentParser(
-        prog="serve.py",
         description="Puente: rights and services for immigrant families, offline, in their language.",
         epilog=_settings_epilog(),
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -107,6 +106,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"serve.py: {e}", file=sys.stderr)
         return 2
     try:
+        for made in install_defaults(cfg):
+            print(f"first use: copied the default {made}", file=sys.stderr)
         if command == "build":
             return cmd_build(cfg, args.out)
         if command == "check":
@@ -198,13 +199,20 @@ def cmd_admin(cfg: Config, action: str, name: str | None) -> int:
 
 
 def cmd_build(cfg: Config, out: Path) -> int:
+    if not cfg.public_url:  # every QR code, flyer and share link would print a loopback address for good
+        print(
+            "serve.py build: no public URL is set, and a static release prints it in every QR code, flyer, wallet card and share link.\n"
+            "  Set the address families will open, with --public-url or PUENTE_PUBLIC_URL, for example:\n"
+            f"    serve.py build --out {out} --public-url https://puente.example.org\n"
+            "  (to try it on this machine: --public-url http://127.0.0.1:8000). Nothing was written.",
+            file=sys.stderr,
+        )
+        return 2
     started = time.perf_counter()
     info = building.build(cfg, out)
     took = time.perf_counter() - started
     langs = ", ".join(lang["tag"] for lang in info["languages"])
     print(f"built release {info['id']} into {out}: {info['pages']} pages in {langs} ({took:.1f}s)")
-    if warning := unconfigured_warning(cfg):
-        print(warning, file=sys.stderr)
     return 0
 
 
@@ -271,18 +279,21 @@ def cmd_serve(cfg: Config) -> int:
     import uvicorn
 
     from .web.app import create_server_app
+    from .web.logs import log_config, say
 
     started = time.perf_counter()
     how = ensure_current(cfg)
-    print(f"{how} in {time.perf_counter() - started:.1f}s; serving http://{cfg.host}:{cfg.port}/", flush=True)
+    say(cfg.log_format, f"{how} in {time.perf_counter() - started:.1f}s; serving http://{cfg.host}:{cfg.port}/")
     if warning := unconfigured_warning(cfg):
-        print(warning, file=sys.stderr, flush=True)
-    options = {"host": cfg.host, "port": cfg.port, "access_log": cfg.access_log, "log_level": "info", "server_header": False}
+        say(cfg.log_format, warning, "warning")
+    options: dict[str, Any] = {"host": cfg.host, "port": cfg.port, "access_log": cfg.access_log, "log_level": "info", "server_header": False}
+    if (logging_config := log_config(cfg.log_format)) is not None:
+        options["log_config"] = logging_config
     if cfg.workers > 1:  # each worker process builds its app from the environment (backend.web.app.app_from_env)
         os.environ.update(config_environment(cfg))
         _run_workers("backend.web.app:app_from_env", cfg.workers, options)
         return 0
-    uvicorn.run(create_server_app(cfg), **options)  # type: ignore[arg-type]
+    uvicorn.run(create_server_app(cfg), **options)
     return 0
 
 

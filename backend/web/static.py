@@ -17,7 +17,7 @@ from whitenoise import WhiteNoise
 from whitenoise.responders import Redirect, StaticFile
 
 from ..build.metadata import language_tags, read_info
-from ..policy import NOT_SERVED, PAGE_MAX_AGE, SERVICE_WORKER_HEADERS, cache_control, is_hashed
+from ..policy import NOT_SERVED, NOT_SERVED_UNDER, PAGE_MAX_AGE, SERVICE_WORKER_HEADERS, cache_control, is_hashed
 
 CHUNK = 64 * 1024
 MEDIA_TYPES = {".webmanifest": "application/manifest+json", ".vcf": "text/vcard"}
@@ -44,6 +44,10 @@ class Release:
         info = read_info(self.root)
         self.id: str = release_id or info["id"]
         self.languages: set[str] = set(language_tags(info))
+        self.base: str = str(info.get("base_path", ""))  # "" or "/path": where the release was built to live
+        self.built_at: str = str(info.get("built_at", ""))
+        # What verification exists today: release.json was read back whole and names this release.
+        self.verified: bool = info["id"] == self.id
         index = WhiteNoise(
             None,
             root=str(self.root),
@@ -54,7 +58,7 @@ class Release:
             immutable_file_test=is_immutable,
             add_headers_function=_headers,
         )
-        self.files: dict[str, StaticFile | Redirect] = {k: v for k, v in index.files.items() if k not in NOT_SERVED}
+        self.files: dict[str, StaticFile | Redirect] = {k: v for k, v in index.files.items() if k not in NOT_SERVED and not k.startswith(NOT_SERVED_UNDER)}
 
     def find(self, path: str) -> StaticFile | Redirect | None:
         return self.files.get(path)
