@@ -88,3 +88,12 @@ def copy_tree(source: Path, dest: Path) -> None:
         os.replace(tmp / "tree", dest)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def atomic_symlink(link: Path, target: Path) -> None:
+    """Point the symlink `link` at `target` (kept as given, relative or not), replacing it in one rename."""
+    link = Path(link)
+    tmp = link.with_name(f".{link.name}.{os.getpid()}.tmp")
+    tmp.unlink(missing_ok=True)
+    os.symlink(target, tmp)
+    os.replace(tmp, link)

@@ -10,6 +10,7 @@
     status     a table per language: translated, fuzzy, untranslated, percent, reviewed or draft
     export-hsds   write the service directory as Open Referral HSDS 3.0 JSON (stdout or --out FILE)
     import-hsds   turn an HSDS organization list into content/services/*.toml entries
+    nginx-config  print the nginx.conf that serves the current release in front of `serve` (deploy.py)
 
 Bad input ends with `file:line: what` on stderr and exit status 1, never a traceback.
 """
@@ -93,6 +94,13 @@ def parser() -> argparse.ArgumentParser:
     im.add_argument("--category", default="", help="category id for services whose HSDS attributes name none of ours")
     im.add_argument("--replace", action="store_true", help="overwrite entries that already exist (same HSDS id or same name)")
     im.add_argument("--dry-run", action="store_true", help="check and list what would be written, write nothing")
+    ng = sub.add_parser("nginx-config", parents=[common], help="print an nginx.conf: the release served by nginx, /admin/ and /api/ proxied")
+    ng.add_argument("--root", help="the release nginx serves (default: DATA/site, which every publish repoints)")
+    ng.add_argument("--upstream", default="127.0.0.1:8000", help="host:port of `serve` (default: 127.0.0.1:8000)")
+    for flag, default, what in (("--listen", "80", "address or port to listen on (443 with TLS)"), ("--server-name", "_", "server_name"),
+                                ("--tls-cert", "", "certificate file: listen with TLS, send HSTS"), ("--tls-key", "", "its key file"),
+                                ("--pid", "/run/nginx.pid", "nginx's pid file"), ("--temp", "/var/lib/nginx", "nginx's buffer folder")):
+        ng.add_argument(flag, default=default, help=f"{what} (default: {default or 'none'})")
     return top
 
 
@@ -128,6 +136,8 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_export_hsds(cfg, args.out)
         if command == "import-hsds":
             return cmd_import_hsds(cfg, args.file, args.category, args.replace, args.dry_run)
+        if command == "nginx-config":
+            return cmd_nginx_config(cfg, args)
         return cmd_serve(cfg)
     except ContentError as e:
         print(f"serve.py {command}: the content has problems; nothing was changed.", file=sys.stderr)
@@ -247,6 +257,17 @@ def cmd_import_hsds(cfg: Config, file: Path, category: str, replace: bool, dry_r
     for path in written:
         print(f"wrote {path}")
     print(f"imported {len(written)} entries; run `python serve.py extract` so translators see their text", file=sys.stderr)
+    return 0
+
+
+def cmd_nginx_config(cfg: Config, args: argparse.Namespace) -> int:
+    from .deploy import SITE_LINK, Nginx, nginx_conf
+
+    n = Nginx(
+        root=args.root or str(cfg.data / SITE_LINK), upstream=args.upstream, listen=args.listen, base=cfg.base_path,
+        server_name=args.server_name, tls_certificate=args.tls_cert, tls_key=args.tls_key, pid=args.pid, temp=args.temp,
+    )
+    sys.stdout.write(nginx_conf(n))
     return 0
 
 
