@@ -42,6 +42,7 @@ from .inputs import Inputs, load_inputs
 from .renderer import Renderer
 
 NOT_PRECACHED = {"print.css", "icons/icon-512.png", "icons/maskable-512.png", "icons/apple-touch-icon.png"}
+NOT_PRECACHED_UNDER = "screenshots/"  # the manifest's screenshots: for the install dialog, never for offline
 TEXT_SUFFIXES = {".html", ".css", ".js", ".json", ".webmanifest", ".svg", ".txt", ".vcf"}
 
 
@@ -109,7 +110,7 @@ def render(inputs: Inputs) -> tuple[Site, dict[str, Any]]:
 
     release_id = digest(b"".join(k.encode() + b"\0" + v + b"\0" for k, v in sorted(site.files.items())))
     # the worker keeps what cached pages use; print.css serves only the flyer and card, which are not precached
-    shell = [[f"{renderer.base}/", chooser_rev]] + [[url, url] for name, url in sorted(assets.items()) if name not in NOT_PRECACHED]
+    shell = [[f"{renderer.base}/", chooser_rev]] + [[url, url] for name, url in sorted(assets.items()) if name not in NOT_PRECACHED and not name.startswith(NOT_PRECACHED_UNDER)]
     site.add("sw.js", worker.render(cfg.service_worker / "sw.js", worker.config(release_id, shell, bundles, renderer.base)))
     info = {
         "id": release_id,
