@@ -76,3 +76,24 @@ def trial_copy(directory: Path) -> Iterator[Path]:
         copy = Path(tmp) / Path(directory).name
         shutil.copytree(directory, copy)
         yield copy
+
+
+def copy_tree(source: Path, dest: Path) -> None:
+    """Copy the folder `source` to `dest`, which must not exist: into a temporary folder beside it, then renamed."""
+    dest = Path(dest)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", dir=dest.parent))
+    try:
+        shutil.copytree(source, tmp / "tree", ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+        os.replace(tmp / "tree", dest)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def atomic_symlink(link: Path, target: Path) -> None:
+    """Point the symlink `link` at `target` (kept as given, relative or not), replacing it in one rename."""
+    link = Path(link)
+    tmp = link.with_name(f".{link.name}.{os.getpid()}.tmp")
+    tmp.unlink(missing_ok=True)
+    os.symlink(target, tmp)
+    os.replace(tmp, link)

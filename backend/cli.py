@@ -10,6 +10,7 @@
     status     a table per language: translated, fuzzy, untranslated, percent, reviewed or draft
     export-hsds   write the service directory as Open Referral HSDS 3.0 JSON (stdout or --out FILE)
     import-hsds   turn an HSDS organization list into content/services/*.toml entries
+    nginx-config  print the nginx.conf that serves the current release in front of `serve` (deploy.py)
 
 Bad input ends with `file:line: what` on stderr and exit status 1, never a traceback.
 """
@@ -33,7 +34,7 @@ from ._files import atomic_write
 from .build import metadata
 from .build.links import unconfigured_warning
 from .checks import check_report, status_rows
-from .config import SETTINGS, Config
+from .config import SETTINGS, Config, install_defaults
 from .content import hsds, load
 from .errors import ContentError
 from .i18n.extract import extract
@@ -63,7 +64,6 @@ def _settings_parsers() -> tuple[argparse.ArgumentParser, argparse.ArgumentParse
 def parser() -> argparse.ArgumentParser:
     common, serve_opts = _settings_parsers()
     top = argparse.ArgumentParser(
-        prog="serve.py",
         description="Puente: rights and services for immigrant families, offline, in their language.",
         epilog=_settings_epilog(),
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -94,6 +94,13 @@ def parser() -> argparse.ArgumentParser:
     im.add_argument("--category", default="", help="category id for services whose HSDS attributes name none of ours")
     im.add_argument("--replace", action="store_true", help="overwrite entries that already exist (same HSDS id or same name)")
     im.add_argument("--dry-run", action="store_true", help="check and list what would be written, write nothing")
+    ng = sub.add_parser("nginx-config", parents=[common], help="print an nginx.conf: the release served by nginx, /admin/ and /api/ proxied")
+    ng.add_argument("--root", help="the release nginx serves (default: DATA/site, which every publish repoints)")
+    ng.add_argument("--upstream", default="127.0.0.1:8000", help="host:port of `serve` (default: 127.0.0.1:8000)")
+    for flag, default, what in (("--listen", "80", "address or port to listen on (443 with TLS)"), ("--server-name", "_", "server_name"),
+                                ("--tls-cert", "", "certificate file: listen with TLS, send HSTS"), ("--tls-key", "", "its key file"),
+                                ("--pid", "/run/nginx.pid", "nginx's pid file"), ("--temp", "/var/lib/nginx", "nginx's buffer folder")):
+        ng.add_argument(flag, default=default, help=f"{what} (default: {default or 'none'})")
     return top
 
 
@@ -107,6 +114,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"serve.py: {e}", file=sys.stderr)
         return 2
     try:
+        for made in install_defaults(cfg):
+            print(f"first use: copied the default {made}", file=sys.stderr)
         if command == "build":
             return cmd_build(cfg, args.out)
         if command == "check":
@@ -127,6 +136,8 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_export_hsds(cfg, args.out)
         if command == "import-hsds":
             return cmd_import_hsds(cfg, args.file, args.category, args.replace, args.dry_run)
+        if command == "nginx-config":
+            return cmd_nginx_config(cfg, args)
         return cmd_serve(cfg)
     except ContentError as e:
         print(f"serve.py {command}: the content has problems; nothing was changed.", file=sys.stderr)
@@ -198,13 +209,20 @@ def cmd_admin(cfg: Config, action: str, name: str | None) -> int:
 
 
 def cmd_build(cfg: Config, out: Path) -> int:
+    if not cfg.public_url:  # every QR code, flyer and share link would print a loopback address for good
+        print(
+            "serve.py build: no public URL is set, and a static release prints it in every QR code, flyer, wallet card and share link.\n"
+            "  Set the address families will open, with --public-url or PUENTE_PUBLIC_URL, for example:\n"
+            f"    serve.py build --out {out} --public-url https://puente.example.org\n"
+            "  (to try it on this machine: --public-url http://127.0.0.1:8000). Nothing was written.",
+            file=sys.stderr,
+        )
+        return 2
     started = time.perf_counter()
     info = building.build(cfg, out)
     took = time.perf_counter() - started
     langs = ", ".join(lang["tag"] for lang in info["languages"])
     print(f"built release {info['id']} into {out}: {info['pages']} pages in {langs} ({took:.1f}s)")
-    if warning := unconfigured_warning(cfg):
-        print(warning, file=sys.stderr)
     return 0
 
 
@@ -242,6 +260,17 @@ def cmd_import_hsds(cfg: Config, file: Path, category: str, replace: bool, dry_r
     return 0
 
 
+def cmd_nginx_config(cfg: Config, args: argparse.Namespace) -> int:
+    from .deploy import SITE_LINK, Nginx, nginx_conf
+
+    n = Nginx(
+        root=args.root or str(cfg.data / SITE_LINK), upstream=args.upstream, listen=args.listen, base=cfg.base_path,
+        server_name=args.server_name, tls_certificate=args.tls_cert, tls_key=args.tls_key, pid=args.pid, temp=args.temp,
+    )
+    sys.stdout.write(nginx_conf(n))
+    return 0
+
+
 def cmd_status(cfg: Config, as_json: bool) -> int:
     rows = status_rows(building.load_inputs(cfg))
     if as_json:
@@ -271,14 +300,17 @@ def cmd_serve(cfg: Config) -> int:
     import uvicorn
 
     from .web.app import create_server_app
+    from .web.logs import log_config, say
     from .web.server import options as server_options
 
     started = time.perf_counter()
     how = ensure_current(cfg)
-    print(f"{how} in {time.perf_counter() - started:.1f}s; serving http://{cfg.host}:{cfg.port}/", flush=True)
+    say(cfg.log_format, f"{how} in {time.perf_counter() - started:.1f}s; serving http://{cfg.host}:{cfg.port}/")
     if warning := unconfigured_warning(cfg):
-        print(warning, file=sys.stderr, flush=True)
-    options = server_options(cfg.host, cfg.port, cfg.access_log)
+        say(cfg.log_format, warning, "warning")
+    options: dict[str, Any] = server_options(cfg.host, cfg.port, cfg.access_log)
+    if (logging_config := log_config(cfg.log_format)) is not None:
+        options["log_config"] = logging_config
     if cfg.workers > 1:  # each worker process builds its app from the environment (backend.web.app.app_from_env)
         os.environ.update(config_environment(cfg))
         _run_workers("backend.web.app:app_from_env", cfg.workers, options)

@@ -129,7 +129,8 @@ def cache_control(url: str) -> str:
 # -- what a release holds that is not served as a file ----------------------------
 
 HEADERS_FILE = "_headers"  # for static hosts (Netlify, Cloudflare Pages)
-NOT_SERVED = {"/release.json", "/api/hsds/organizations.json", "/_headers"}  # HSDS goes through its route
+NOT_SERVED = {"/release.json", "/_headers"}
+NOT_SERVED_UNDER = "/api/"  # the HSDS files go through their routes (query strings, CORS)
 
 # -- request bodies -----------------------------------------------------------------
 

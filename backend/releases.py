@@ -24,10 +24,11 @@ from pathlib import Path
 from typing import Any
 
 from . import build as building
-from ._files import append_json, atomic_write, read_jsonl
+from ._files import append_json, atomic_symlink, atomic_write, read_jsonl
 from .build import metadata, worker
 from .checks import check_report
 from .config import Config
+from .deploy import SITE_LINK
 from .errors import ContentError
 
 
@@ -57,8 +58,10 @@ def current_id(cfg: Config) -> str | None:
 
 
 def set_current(cfg: Config, release_id: str) -> None:
-    """Point `current` at a release, in one atomic rename."""
+    """Point `current` at a release, in one atomic rename; and `site`, the symlink a web server in
+    front serves (deploy.py), relative so the data directory can be mounted anywhere."""
     atomic_write(cfg.data / "current", release_id + "\n", 0o644)
+    atomic_symlink(cfg.data / SITE_LINK, Path("releases") / release_id)
 
 
 def history(cfg: Config) -> list[dict[str, Any]]:

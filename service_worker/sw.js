@@ -3,14 +3,17 @@
    of each language this phone holds, copying entries whose revision did not change from the
    previous release's cache and downloading only the rest; a failed download fails the install,
    so the old release keeps working. The new worker waits until the page asks it to take over. */
-const CONFIG = /*__PUENTE_CONFIG__*/ { release: "dev", shell: [], languages: {}, hashed: "$^" };
+const CONFIG = /*__PUENTE_CONFIG__*/ { release: "dev", shell: [], languages: {}, hashed: "$^", base: "" };
 const PREFIX = "puente-";
 const CACHE = PREFIX + CONFIG.release;
 // Names that carry a content hash never change meaning (backend/policy.py's rule, written into CONFIG).
 const HASHED = new RegExp(CONFIG.hashed);
 const REVISIONS = "/__puente/revisions"; // a synthetic entry in each cache: { url: revision }
-const NETWORK_ONLY = /^\/(admin|api)\//;
-const BUNDLE = /^\/([^/]+)\/bundle\.[0-9a-f]+\.json$/;
+// The path the app lives under ("" at the root of its origin): every URL below starts with it.
+const BASE = CONFIG.base;
+const BASE_RE = BASE.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+const NETWORK_ONLY = new RegExp("^" + BASE_RE + "/(admin|api)/");
+const BUNDLE = new RegExp("^" + BASE_RE + "/([^/]+)/bundle\\.[0-9a-f]+\\.json$");
 
 self.addEventListener("install", (event) => {
   event.waitUntil(install());
@@ -40,7 +43,7 @@ self.addEventListener("fetch", (event) => {
   if (request.method !== "GET") return;
   const url = new URL(request.url);
   if (url.origin !== self.location.origin) return;
-  if (NETWORK_ONLY.test(url.pathname) || url.pathname === "/sw.js") return;
+  if (NETWORK_ONLY.test(url.pathname) || url.pathname === BASE + "/sw.js") return;
   if (request.mode === "navigate") {
     event.respondWith(navigate(request, url));
   } else {
@@ -75,15 +78,17 @@ function pageKey(pathname) {
 }
 
 function languageOf(pathname) {
-  const first = pathname.split("/")[1];
+  if (!pathname.startsWith(BASE + "/")) return null;
+  const first = pathname.slice(BASE.length).split("/")[1];
   return CONFIG.languages[first] ? first : null;
 }
 
 async function offlinePage(cache, pathname) {
   const revisions = await readRevisions(cache);
-  const held = Object.keys(CONFIG.languages).filter((lang) => revisions[`/${lang}/offline/`]);
-  const lang = [languageOf(pathname), ...held].find((l) => l && revisions[`/${l}/offline/`]);
-  return lang ? cache.match(`/${lang}/offline/`) : null;
+  const offline = (lang) => `${BASE}/${lang}/offline/`;
+  const held = Object.keys(CONFIG.languages).filter((lang) => revisions[offline(lang)]);
+  const lang = [languageOf(pathname), ...held].find((l) => l && revisions[offline(l)]);
+  return lang ? cache.match(offline(lang)) : null;
 }
 
 // -- precaching ---------------------------------------------------------------

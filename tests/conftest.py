@@ -98,7 +98,7 @@ class Server:
         return self.log.read_text(errors="replace")
 
 
-def start_puente(tmp: Path, *extra: str, env: dict[str, str] | None = None, port: int | None = None) -> Server:
+def start_puente(tmp: Path, *extra: str, env: dict[str, str] | None = None, port: int | None = None, ready: str = "/api/release") -> Server:
     port = port or free_port()
     log = tmp / f"serve-{port}.log"
     cmd = [sys.executable, str(ROOT / "serve.py"), "--port", str(port), "--data", str(tmp / "var"), *extra]
@@ -107,7 +107,7 @@ def start_puente(tmp: Path, *extra: str, env: dict[str, str] | None = None, port
         proc = subprocess.Popen(cmd, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, env=environment)
     server = Server(f"http://127.0.0.1:{port}", proc, log)
     try:
-        wait_until_up(server.url + "/api/release", proc)
+        wait_until_up(server.url + ready, proc, timeout=120)  # a first start builds every language
     except RuntimeError:
         server.stop()
         raise RuntimeError(server.output()) from None

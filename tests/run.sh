@@ -11,9 +11,12 @@ PYTHON="${PYTHON:-python3}"
 "$PYTHON" -m pip install --quiet --disable-pip-version-check --no-input -e '.[test]'
 
 # Debian packages the tests use: the browser, fonts for every script the app speaks
-# (so pages render glyphs, not boxes), msgfmt to check catalogs, pdftoppm to read printed flyers.
+# (so pages render glyphs, not boxes), msgfmt to check catalogs, pdftoppm to read printed flyers,
+# nginx in front of the app (tests/test_deploy.py), systemd-analyze to verify the unit file.
 need=()
 [ -x /usr/bin/chromium ] || need+=(chromium)
+command -v nginx >/dev/null 2>&1 || need+=(nginx-light)
+command -v systemd-analyze >/dev/null 2>&1 || need+=(systemd)
 for pkg in fonts-noto-core fonts-wqy-microhei gettext poppler-utils; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
 done
@@ -27,7 +30,7 @@ fi
 
 # Static checks first: ruff (the rule set in pyproject.toml) and mypy --strict, each with 0 findings.
 echo "ruff: $("$PYTHON" -m ruff --version)"
-"$PYTHON" -m ruff check backend tests serve.py
+"$PYTHON" -m ruff check backend tests serve.py setup.py
 echo "mypy --strict backend serve.py"
 "$PYTHON" -m mypy backend serve.py
 

@@ -108,7 +108,7 @@ def test_a_translation_that_changes_links_or_adds_markup_stops_the_build(
     line = _edit(po_path, msgid_part, mutate)
     out = tmp_path / "out"
     proc = subprocess.run(
-        [sys.executable, str(ROOT / "serve.py"), "build", "--out", str(out), "--locales", str(locales_copy)],
+        [sys.executable, str(ROOT / "serve.py"), "build", "--out", str(out), "--public-url", "http://127.0.0.1:8000", "--locales", str(locales_copy)],
         capture_output=True, text=True, timeout=60,
     )
     assert proc.returncode == 1

@@ -93,13 +93,19 @@ def test_rights_pages_carry_the_seeds_statements(pack: content_module.Content) -
         ("860-692-3085", "(860) 692-3085", "+18606923085"),
         ("(203) 562 – 2095", "(203) 562-2095", "+12035622095"),
         ("1-800-798-0671", "1-800-798-0671", "+18007980671"),
+        ("211", "211", "211"),
+        ("988", "988", "988"),
+        ("911", "911", "911"),
+        ("860-541-5030 ext. 12", "(860) 541-5030 ext. 12", "+18605415030"),
+        ("(860) 541-5030 x 7", "(860) 541-5030 ext. 7", "+18605415030"),
+        ("+44 1234 234567", "+44 1234 234567", "+441234234567"),
     ],
 )
 def test_phone_numbers_normalize(raw: str, shown: str, e164: str) -> None:
     assert phone_from(raw) == (shown, e164)
 
 
-@pytest.mark.parametrize("raw", ["555-1234", "860-692-308", "call us", "860-692-3085 ext 4", "060-692-3085"])
+@pytest.mark.parametrize("raw", ["555-1234", "860-692-308", "call us", "860-692-3085 ext four", "060-692-3085", "123", "12", "+44 12"])
 def test_malformed_phones_are_refused(raw: str) -> None:
     with pytest.raises(ValueError):
         phone_from(raw)
@@ -131,7 +137,7 @@ def test_bad_content_is_refused_with_file_line_and_no_release(copy_content: Path
     _break(copy_content, rel, old, new)
     out = tmp_path / "release"
     proc = subprocess.run(
-        [sys.executable, str(ROOT / "serve.py"), "build", "--out", str(out), "--content", str(copy_content)],
+        [sys.executable, str(ROOT / "serve.py"), "build", "--out", str(out), "--public-url", "http://127.0.0.1:8000", "--content", str(copy_content)],
         capture_output=True,
         text=True,
         timeout=60,

@@ -152,8 +152,9 @@ def test_api_serves_the_current_releases_directory(release_dir: Path, exported: 
 
 def test_the_worker_never_caches_the_api(release_dir: Path) -> None:
     sw = (release_dir / "sw.js").read_text()
-    assert "NETWORK_ONLY = /^\\/(admin|api)\\//" in sw
+    assert 'NETWORK_ONLY = new RegExp("^" + BASE_RE + "/(admin|api)/");' in sw
     config = read_config(sw)
+    assert config["base"] == ""
     for url in config["languages"].values():
         bundle = json.loads((release_dir / url.lstrip("/")).read_text())
         assert not [u for u, _ in bundle["pages"] if "/api/" in u or "hsds" in u]

@@ -33,8 +33,8 @@ class Visit:
         self.page.on("console", lambda m: m.type == "error" and self.errors.append(m.text))
         self.page.on("pageerror", lambda e: self.errors.append(str(e)))
 
-    def first_visit(self, lang: str) -> None:
-        response = self.page.goto(f"{self.origin}/{lang}/")
+    def first_visit(self, lang: str, base: str = "") -> None:
+        response = self.page.goto(f"{self.origin}{base}/{lang}/")
         assert response is not None and response.ok
         self.page.wait_for_selector("body[data-offline=ready]", timeout=30_000)
         assert self.page.locator("#offline-ready").is_visible()
@@ -43,16 +43,17 @@ class Visit:
         self.context.close()
 
 
-def bundle_pages(origin_root: Path | None, page: object, origin: str, lang: str) -> list[str]:
-    sw = page.evaluate("fetch('/sw.js').then(r => r.text())")  # type: ignore[attr-defined]
+def bundle_pages(origin_root: Path | None, page: object, origin: str, lang: str, base: str = "") -> list[str]:
+    sw = page.evaluate(f"fetch('{base}/sw.js').then(r => r.text())")  # type: ignore[attr-defined]
     config = read_config(sw)
     bundle = page.evaluate(f"fetch({json.dumps(config['languages'][lang])}).then(r => r.json())")  # type: ignore[attr-defined]
     return [origin + url for url, _ in bundle["pages"]]
 
 
-def check_offline_language(visit: Visit, server: Server, lang: str) -> None:
+def check_offline_language(visit: Visit, server: Server, lang: str, base: str = "") -> None:
+    """`base` is the path the app lives under ("" at the root): every link must stay below it."""
     page = visit.page
-    pages = bundle_pages(None, page, visit.origin, lang)
+    pages = bundle_pages(None, page, visit.origin, lang, base)
     assert len(pages) >= 17
 
     server.stop()
@@ -78,17 +79,21 @@ def check_offline_language(visit: Visit, server: Server, lang: str) -> None:
         h1 = page.locator("h1").first.inner_text().strip()
         assert h1, f"{url} has no heading"
         path = urlsplit(page.url).path
+        assert path.startswith(base + "/"), f"{url} left the app's path {base}/"
+        path = path[len(base) :]
         if path.startswith(f"/{lang}/") and not path.startswith(f"/{lang}/offline/"):
             assert page.locator("html").get_attribute("lang") == lang
             assert len(page.locator("main").inner_text()) > 80, f"{url} has no real content"
         elif path != "/":
             # a page of a language this phone does not hold: the offline page, in the reader's language
             assert page.locator("html").get_attribute("lang") == lang, url
-            assert page.locator(f"a[href='/{lang}/']").count() >= 1
+            assert page.locator(f"a[href='{base}/{lang}/']").count() >= 1
         for href in page.eval_on_selector_all("a[href]", "els => els.map(a => a.href)"):
+            if href.startswith(visit.origin):
+                assert urlsplit(href).path.startswith(base + "/"), f"{url} links {href}, outside the app's path {base}/"
             if href.startswith(visit.origin) and "#" not in href.split("/")[-1] and href.split("#")[0] not in seen:
                 target = href.split("#")[0]
-                other = urlsplit(target).path.split("/")[1]
+                other = urlsplit(target).path[len(base) :].split("/")[1]
                 if other and other != lang and not other.startswith(("static", "share")):
                     # every page links each language (the language menu): one page of each language
                     # this phone does not hold is enough to see its offline page
@@ -98,10 +103,10 @@ def check_offline_language(visit: Visit, server: Server, lang: str) -> None:
                 queue.append(target)
     assert len(seen) > len(pages), "links were not followed"
 
-    uncached = page.goto(f"{visit.origin}/{lang}/this-page-was-never-cached/")
+    uncached = page.goto(f"{visit.origin}{base}/{lang}/this-page-was-never-cached/")
     assert uncached is not None and uncached.from_service_worker
     assert page.locator("html").get_attribute("lang") == lang
-    assert page.locator(f"a[href='/{lang}/services/']").count() >= 1, "the offline page offers the saved pages"
+    assert page.locator(f"a[href='{base}/{lang}/services/']").count() >= 1, "the offline page offers the saved pages"
 
     foreign = [u for u in visit.requests if not u.startswith(visit.origin)]
     assert foreign == [], f"requests left the origin: {foreign}"
@@ -164,5 +169,24 @@ def test_switching_language_caches_that_language_too(tmp_path: Path, visit_facto
             response = visit.page.goto(server.url + url)
             assert response is not None and response.ok and response.from_service_worker
             assert "2008" in visit.page.locator("main").inner_text()
+    finally:
+        server.stop()
+
+
+def test_a_deployment_under_a_path_works_offline_and_every_link_stays_below_it(tmp_path: Path, visit_factory) -> None:  # type: ignore[no-untyped-def]
+    """One district hosts the app at https://district.example.org/puente/: the proxy passes /puente/... on."""
+    from .conftest import free_port
+
+    port = free_port()
+    server = start_puente(tmp_path, "--public-url", f"http://127.0.0.1:{port}/puente/", port=port, ready="/puente/api/release")
+    try:
+        visit = visit_factory(server.url)
+        visit.first_visit("es", base="/puente")
+        manifest = visit.page.evaluate("fetch('/puente/es/manifest.webmanifest').then(r => r.json())")
+        assert (manifest["scope"], manifest["start_url"], manifest["id"]) == ("/puente/", "/puente/es/", "/puente/es/")
+        assert all(s["url"].startswith("/puente/es/") for s in manifest["shortcuts"])
+        scope = visit.page.evaluate("navigator.serviceWorker.getRegistration().then(r => r.scope)")
+        assert scope == f"{server.url}/puente/"
+        check_offline_language(visit, server, "es", base="/puente")
     finally:
         server.stop()

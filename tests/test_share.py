@@ -79,15 +79,23 @@ def test_public_url_comes_from_the_flag_or_the_environment() -> None:
     [
         "https://puente.example.org/?utm_source=flyer",
         "https://puente.example.org/#from-liaison",
-        "https://puente.example.org/puente/",
+        "https://puente.example.org/a/../b/",
+        "https://puente.example.org/a b/",
         "https://liaison:secret@puente.example.org",
         "ftp://puente.example.org",
         "puente.example.org",
     ],
 )
-def test_public_url_refuses_anything_but_an_origin(bad: str) -> None:
+def test_public_url_refuses_anything_but_an_address(bad: str) -> None:
     with pytest.raises(ValueError, match="public_url"):
         Config.load({"public_url": bad}, environ={})
+
+
+def test_public_url_may_carry_the_path_the_app_lives_under() -> None:
+    cfg = Config.load({"public_url": "https://District.example.org/puente/"}, environ={})
+    assert cfg.public_url == "https://district.example.org/puente" and cfg.base_path == "/puente"
+    assert Config.load({"public_url": "https://d.example.org/a/b"}, environ={}).base_path == "/a/b"
+    assert Config.load({"public_url": "https://d.example.org/"}, environ={}).base_path == ""
 
 
 def test_without_public_url_links_point_at_the_servers_own_address(config: Config) -> None:
@@ -99,7 +107,7 @@ def test_without_public_url_links_point_at_the_servers_own_address(config: Confi
     assert share.unconfigured_warning(config.with_(public_url=PUBLIC)) is None
 
 
-def test_build_without_public_url_warns_loudly_and_with_one_does_not(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_build_without_public_url_refuses_and_says_how_to_set_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     built: list[Config] = []
 
     def fake_build(cfg: Config, out: Path) -> dict[str, object]:
@@ -108,15 +116,19 @@ def test_build_without_public_url_warns_loudly_and_with_one_does_not(tmp_path: P
 
     monkeypatch.setattr(building, "build", fake_build)
     monkeypatch.delenv("PUENTE_PUBLIC_URL", raising=False)
-    monkeypatch.setenv("PUENTE_PORT", "8123")
-    for extra, warned in (([], True), (["--public-url", PUBLIC], False)):
-        err = io.StringIO()
-        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(err):
-            assert cli.main(["build", "--out", str(tmp_path / "site"), *extra]) == 0
-        assert ("WARNING: no public URL is configured" in err.getvalue()) is warned, err.getvalue()
-        if warned:
-            assert "--public-url" in err.getvalue() and "http://127.0.0.1:8123/" in err.getvalue()
-    assert [cfg.public_url for cfg in built] == ["", PUBLIC]
+    err = io.StringIO()
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(err):
+        assert cli.main(["build", "--out", str(tmp_path / "site")]) == 2
+    assert built == [] and not (tmp_path / "site").exists()
+    assert "--public-url" in err.getvalue() and "PUENTE_PUBLIC_URL" in err.getvalue() and "Nothing was written" in err.getvalue()
+    for url in (PUBLIC, "http://127.0.0.1:8000"):  # an explicit loopback address still works, for trying it locally
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()) as quiet:
+            assert cli.main(["build", "--out", str(tmp_path / "site"), "--public-url", url]) == 0
+        assert "WARNING" not in quiet.getvalue()
+    monkeypatch.setenv("PUENTE_PUBLIC_URL", PUBLIC)
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+        assert cli.main(["build", "--out", str(tmp_path / "site")]) == 0
+    assert [cfg.public_url for cfg in built] == [PUBLIC, "http://127.0.0.1:8000", PUBLIC]
 
 
 def test_built_without_public_url_links_point_at_the_server_and_the_share_pages_say_so(release_dir: Path) -> None:

@@ -144,6 +144,7 @@ def service_view(lr: LanguageRenderer, s: Service) -> dict[str, Any]:
             {
                 "number": p.number,
                 "e164": p.e164,
+                "tel": p.tel,
                 "label": lr.plain(ctx, p.label) if p.label else "",
                 "languages": [lr.language_name(tag) for tag in p.languages],
             }
@@ -155,6 +156,8 @@ def service_view(lr: LanguageRenderer, s: Service) -> dict[str, Any]:
         "address": s.address,
         "address_label": lr.plain(ctx, s.address.label) if s.address and s.address.label else "",
         "hours": lr.plain(ctx, s.hours) if s.hours else "",
+        "fees": lr.plain(ctx, s.fees) if s.fees else "",
+        "eligibility": lr.plain(ctx, s.eligibility) if s.eligibility else "",
         "languages": [lr.language_name(tag) for tag in s.languages],
         "verified_on": lr.date(s.verified_on),
         "directions": directions(s.address.one_line()) if s.address else None,
@@ -186,7 +189,7 @@ def contact_card(lr: LanguageRenderer, s: Service) -> str:
         vcard.Card(
             name=lr.plain(ctx, s.name),
             organization=s.organization,
-            phones=tuple(p.e164 for p in s.phones),
+            phones=tuple(p.tel for p in s.phones),
             email=s.email,
             url=s.website,
             address=s.address,
@@ -222,21 +225,38 @@ def manifest(lr: LanguageRenderer) -> str:
         {"src": lr.asset("icons/icon-512.png"), "sizes": "512x512", "type": "image/png", "purpose": "any"},
         {"src": lr.asset("icons/maskable-512.png"), "sizes": "512x512", "type": "image/png", "purpose": "maskable"},
     ]
+    base = lr.parent.base
     data = {
-        "id": f"/{lr.lang.tag}/",
+        "id": f"{lr.prefix}/",
         "name": f"{name} · {lr.plain('site', lr.content.site.district)}",
         "short_name": name,
         "description": lr.plain("site", lr.content.site.tagline),
         "lang": lr.lang.tag,
         "dir": lr.lang.dir,
-        "start_url": f"/{lr.lang.tag}/",
-        "scope": "/",
+        "start_url": f"{lr.prefix}/",
+        "scope": f"{base}/",
         "display": "standalone",
         "background_color": "#ffffff",
         "theme_color": "#0b5563",
+        "categories": ["education", "government"],
         "icons": icons,
+        "shortcuts": shortcuts(lr),
     }
+    if screenshots := lr.screenshots():
+        data["screenshots"] = screenshots
     return json.dumps(data, ensure_ascii=False, indent=1) + "\n"
+
+
+def shortcuts(lr: LanguageRenderer) -> list[dict[str, Any]]:
+    """The home-screen icon's long-press menu: legal help (the help category), and the directory."""
+    c = lr.content
+    icon = [{"src": lr.asset("icons/icon-192.png"), "sizes": "192x192", "type": "image/png"}]
+    out = []
+    if c.site.help_category:
+        # Translators: a shortcut on the installed app's icon (long press) to the legal services
+        out.append({"name": lr.gettext("Get legal help"), "url": f"{lr.prefix}/services/category/{c.site.help_category}/", "icons": icon})
+    out.append({"name": lr.plain("page:services", c.site.directory_nav), "url": f"{lr.prefix}/services/", "icons": icon})
+    return out
 
 
 def directions(address: str) -> dict[str, str]:

@@ -10,7 +10,7 @@
       <lang>/bundle.<hash>.json         the language's page list with revisions
       <lang>/services/<id>.vcf          each service's contact card (in the bundle: saved offline)
       <lang>/search.<hash>.json         the language's search index (in the bundle)
-      api/hsds/organizations.json       the directory as Open Referral HSDS 3.0 (web/app.py serves it)
+      api/hsds/...                      the directory as Open Referral HSDS 3.0's read API (content/hsds/api.py)
       *.br, *.gz                        beside every text file (whitenoise's compressor)
 
 A release directory is named by the hash of its content, so building the same source twice
@@ -42,6 +42,7 @@ from .inputs import Inputs, load_inputs
 from .renderer import Renderer
 
 NOT_PRECACHED = {"print.css", "icons/icon-512.png", "icons/maskable-512.png", "icons/apple-touch-icon.png"}
+NOT_PRECACHED_UNDER = "screenshots/"  # the manifest's screenshots: for the install dialog, never for offline
 TEXT_SUFFIXES = {".html", ".css", ".js", ".json", ".webmanifest", ".svg", ".txt", ".vcf"}
 
 
@@ -58,7 +59,7 @@ class Site:
 
 
 def hash_assets(cfg: Config, site: Site) -> dict[str, str]:
-    """Copy pwa/static into static/ with content hashes in the names; return logical name -> URL."""
+    """Copy pwa/static into static/ with content hashes in the names; return logical name -> URL (below the base path)."""
     urls = {}
     root = cfg.pwa / "static"
     for path in sorted(root.rglob("*")):
@@ -67,7 +68,7 @@ def hash_assets(cfg: Config, site: Site) -> dict[str, str]:
             data = path.read_bytes()
             hashed = hashed_name(rel, data)
             site.add(f"static/{hashed}", data)
-            urls[rel] = f"/static/{hashed}"
+            urls[rel] = f"{cfg.base_path}/static/{hashed}"
     return urls
 
 
@@ -77,9 +78,9 @@ def _language(site: Site, renderer: Renderer, lang: Language) -> str:
     index_name, index = pages.search_index(lr)
     entries = []
     for path, html in pages.pages(lr, index_name):
-        entries.append([f"/{lang.tag}/{path}", site.add(f"{lang.tag}/{path}index.html", html)])
+        entries.append([f"{lr.prefix}/{path}", site.add(f"{lang.tag}/{path}index.html", html)])
     for path, text in [*pages.files(lr), (index_name, index)]:
-        entries.append([f"/{lang.tag}/{path}", site.add(f"{lang.tag}/{path}", text)])
+        entries.append([f"{lr.prefix}/{path}", site.add(f"{lang.tag}/{path}", text)])
     site.add(f"{lang.tag}/404.html", pages.not_found(lr))
     site.add(f"{lang.tag}/manifest.webmanifest", pages.manifest(lr))
     for path, html in share.print_pages(lr):  # for printing on a desk: not precached on phones
@@ -87,7 +88,7 @@ def _language(site: Site, renderer: Renderer, lang: Language) -> str:
     bundle = json.dumps({"lang": lang.tag, "pages": entries}, ensure_ascii=False, separators=(",", ":"))
     name = f"{lang.tag}/bundle.{digest(bundle.encode())}.json"
     site.add(name, bundle)
-    return "/" + name
+    return f"{renderer.base}/{name}"
 
 
 def render(inputs: Inputs) -> tuple[Site, dict[str, Any]]:
@@ -99,27 +100,29 @@ def render(inputs: Inputs) -> tuple[Site, dict[str, Any]]:
     renderer = Renderer(inputs, assets)
     bundles = {lang.tag: _language(site, renderer, lang) for lang in inputs.languages}
     chooser = {"site_name": content.site.name, "description": content.site.tagline, "languages": inputs.languages, "exit_url": cfg.exit_url,
-               "drafts": renderer.draft_tags()}
+               "drafts": renderer.draft_tags(), "path": ""}
     chooser_rev = site.add("index.html", renderer.env.get_template("chooser.html").render(**chooser))
     site.add("404.html", renderer.env.get_template("root_not_found.html").render(**chooser))
-    site.add(hsds.RELEASE_FILE, hsds.dumps(content))  # served by /api/hsds/organizations.json, never precached
+    for rel, text in hsds.api_files(content).items():  # HSDS's read API, served by /api/hsds/..., never precached
+        site.add(rel, text)
     site.add("share/index.html", share.liaison_page(renderer))
     site.add(HEADERS_FILE, static_headers())  # for static hosts; in no bundle, never served by the app
     site.add("favicon.ico", (cfg.pwa / "static" / "icons" / "icon-192.png").read_bytes())  # for the admin, JSON, vCards
 
     release_id = digest(b"".join(k.encode() + b"\0" + v + b"\0" for k, v in sorted(site.files.items())))
     # the worker keeps what cached pages use; print.css serves only the flyer and card, which are not precached
-    shell = [["/", chooser_rev]] + [[url, url] for name, url in sorted(assets.items()) if name not in NOT_PRECACHED]
-    site.add("sw.js", worker.render(cfg.service_worker / "sw.js", worker.config(release_id, shell, bundles)))
+    shell = [[f"{renderer.base}/", chooser_rev]] + [[url, url] for name, url in sorted(assets.items()) if name not in NOT_PRECACHED and not name.startswith(NOT_PRECACHED_UNDER)]
+    site.add("sw.js", worker.render(cfg.service_worker / "sw.js", worker.config(release_id, shell, bundles, renderer.base)))
     info = {
         "id": release_id,
         "source": inputs.source,
         "built_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "built_for": cfg.today.isoformat(),
         "languages": [{"tag": lang.tag, "reviewed": lang.reviewed} for lang in inputs.languages],
-        "pages": sum(len(json.loads(site.files[b.lstrip("/")])["pages"]) for b in bundles.values()),
+        "pages": sum(len(json.loads(site.files[b.removeprefix(renderer.base).lstrip("/")])["pages"]) for b in bundles.values()),
         "public_url": renderer.base_url,
         "public_url_configured": bool(cfg.public_url),
+        "base_path": renderer.base,
     }
     site.add(metadata.INFO_FILE, metadata.dumps(info))
     return site, info

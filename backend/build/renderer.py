@@ -51,6 +51,7 @@ class Renderer:
         self.languages: tuple[Language, ...] = inputs.languages
         self.assets = assets
         self.base_url = base_url(inputs.cfg)
+        self.base = inputs.cfg.base_path  # "" or "/path": every link of the release starts with it
         self._loader = FileSystemLoader(inputs.cfg.pwa / "templates")
         self._compiled = _CompiledOnce()
         self._by_tag: dict[str, LanguageRenderer] = {}
@@ -66,6 +67,8 @@ class Renderer:
             keep_trailing_newline=True,
         )
         env.globals["asset"] = self.asset
+        env.globals["base"] = self.base
+        env.globals["origin"] = self.base_url  # absolute: the public URL, with its path (hreflang alternates)
         return env
 
     def asset(self, name: str) -> str:
@@ -93,7 +96,7 @@ class LanguageRenderer:
         self.parent, self.lang = parent, lang
         self.cfg, self.content, self.languages = parent.cfg, parent.content, parent.languages
         self.translator = Translator.of(parent.inputs.catalog(lang.tag))
-        self.prefix = f"/{lang.tag}"
+        self.prefix = f"{parent.base}/{lang.tag}"
         self.env = parent.environment()
         # The templates' _() and ngettext(): a UI string is text, escaped before its values go in
         # (escaped too), so a translator's quote or angle bracket is never markup; values are filled
@@ -160,6 +163,17 @@ class LanguageRenderer:
                 fallback_label=self.translator.gettext("English"),
             )
         )
+
+    def screenshots(self) -> list[dict[str, str]]:
+        """The manifest's screenshots of this language (pwa/static/screenshots/, drawn by pwa/make_screenshots.py)."""
+        out = []
+        for form in ("narrow", "wide"):
+            name = f"screenshots/{self.lang.tag}-{form}.png"
+            if name in self.parent.assets:
+                header = (self.cfg.pwa / "static" / name).read_bytes()[16:24]  # PNG's IHDR: width, height
+                size = f"{int.from_bytes(header[:4], 'big')}x{int.from_bytes(header[4:], 'big')}"
+                out.append({"src": self.asset(name), "sizes": size, "type": "image/png", "form_factor": form})
+        return out
 
     def language_name(self, tag: str) -> str:
         """Given a language tag, return its name in this language (CLDR), or the tag itself."""

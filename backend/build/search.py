@@ -1,6 +1,6 @@
 """The offline search index of one language: every page and service, as the reader sees them.
 
-    {"docs": [[path, kind, title, extra, [sentence, ...], [[shown, e164], ...]], ...]}
+    {"docs": [[path, kind, title, extra, [sentence, ...], [[shown, tel: URI without its scheme], ...]], ...]}
 
 `path` is below /{lang}/; `kind` is "s" for a service (whose name outranks a passing
 mention elsewhere) and "p" for a page; `extra` is a page's summary or a service's
@@ -66,9 +66,8 @@ def docs(lr: LanguageRenderer) -> Iterator[Doc]:
         text += [lr.plain(ctx, p.label) for p in s.phones if p.label]
         if s.address is not None:
             text.append(s.address.one_line())
-        if s.hours:
-            text.append(lr.plain(ctx, s.hours))
-        phones = tuple((p.number, p.e164) for p in s.phones)
+        text += [lr.plain(ctx, t) for t in (s.hours, s.fees, s.eligibility) if t]
+        phones = tuple((p.number, p.tel.removeprefix("tel:")) for p in s.phones)
         yield Doc(f"services/{s.id}/", "s", lr.plain(ctx, s.name), category_names[s.category], tuple(text), phones)
 
 

@@ -4,9 +4,8 @@ Written by hand because it is small: CRLF line endings, text values escaped (3.4
 lines folded at 75 octets without splitting a UTF-8 character (3.2). No timestamp,
 so the same content always gives the same bytes (and the same revision offline).
 
-Phone numbers are written as text values in E.164 (`TEL;TYPE=work,voice:+18606923085`),
-which RFC 6350 allows for compatibility with vCard 3; the contacts apps of Android and
-iOS import that form reliably, where some show a `tel:` URI value as typed.
+Phone numbers are tel: URIs, as RFC 6350 6.4.1 recommends (`TEL;TYPE=work,voice;VALUE=uri:tel:+18606923085`),
+so an extension (`tel:+18605415030;ext=12`) and a short code (`tel:211`) keep their meaning.
 """
 
 from __future__ import annotations
@@ -22,7 +21,7 @@ _LINE_OCTETS = 75
 class Card:
     name: str  # FN: the name as the family reads it
     organization: str  # ORG
-    phones: tuple[str, ...]  # E.164
+    phones: tuple[str, ...]  # tel: URIs
     email: str
     url: str
     address: Address | None
@@ -62,7 +61,7 @@ def render(card: Card) -> str:
     lines = ["BEGIN:VCARD", "VERSION:4.0", "KIND:org", f"FN{lang}:{escape(card.name)}", f"ORG:{escape(card.organization or card.name)}"]
     for i, number in enumerate(card.phones, start=1):
         pref = ";PREF=1" if i == 1 and len(card.phones) > 1 else ""
-        lines.append(f"TEL;TYPE=work,voice{pref}:{number}")
+        lines.append(f"TEL;TYPE=work,voice{pref};VALUE=uri:{number}")
     if card.email:
         lines.append(f"EMAIL;TYPE=work:{escape(card.email)}")
     if card.url:

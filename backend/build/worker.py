@@ -1,7 +1,7 @@
 """The service worker's config: one JSON literal in sw.js, written and read only here.
 
     const CONFIG = /*__PUENTE_CONFIG__*/ {...};     in service_worker/sw.js (a placeholder)
-    const CONFIG = {"release": ..., "shell": [...], "languages": {...}, "hashed": "..."};   in a release
+    const CONFIG = {"release": ..., "shell": [...], "languages": {...}, "hashed": "...", "base": ""};   in a release
 
 `hashed` is policy.HASHED_PATTERN, the one rule for names that carry a content hash, so the
 worker and the server agree on what never changes meaning.
@@ -15,12 +15,13 @@ from typing import Any
 
 from ..policy import HASHED_PATTERN
 
-MARK = '/*__PUENTE_CONFIG__*/ { release: "dev", shell: [], languages: {}, hashed: "$^" }'
+MARK = '/*__PUENTE_CONFIG__*/ { release: "dev", shell: [], languages: {}, hashed: "$^", base: "" }'
 _PREFIX = "const CONFIG = "
 
 
-def config(release_id: str, shell: list[list[str]], bundles: dict[str, str]) -> dict[str, Any]:
-    return {"release": release_id, "shell": shell, "languages": bundles, "hashed": HASHED_PATTERN}
+def config(release_id: str, shell: list[list[str]], bundles: dict[str, str], base: str = "") -> dict[str, Any]:
+    """`base` is the path the app lives under ("" or "/path"): the worker's URLs all start with it."""
+    return {"release": release_id, "shell": shell, "languages": bundles, "hashed": HASHED_PATTERN, "base": base}
 
 
 def render(template_path: Path, data: dict[str, Any]) -> str:

@@ -10,7 +10,8 @@
     hsds.py         the directory as Open Referral HSDS 3.0, out and in
 """
 
-from .loader import load, phone_from
+from .loader import load
 from .model import Address, Category, Content, Correction, Notice, Page, Phone, Service, SharePlan, Site, Source, Unit
+from .phones import phone_from
 
 __all__ = ["Address", "Category", "Content", "Correction", "Notice", "Page", "Phone", "Service", "SharePlan", "Site", "Source", "Unit", "load", "phone_from"]

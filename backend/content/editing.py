@@ -22,7 +22,7 @@ from .model import NOTICES_FILE, Content
 
 PAGE_FIELDS = ("title", "nav", "summary", "as_of", "review_by", "sources", "order", "body")
 SERVICE_FIELDS = ("name", "category", "description", "phones", "email", "website", "street", "city", "state", "postal_code",
-                  "hours", "languages", "verified_on")
+                  "hours", "fees", "eligibility", "languages", "verified_on")
 
 
 def _s(value: str) -> str:
@@ -99,6 +99,8 @@ def service_fields(cfg: Config, service_id: str) -> dict[str, str]:
         "postal_code": addr.get("postal_code", ""),
         "address_label": addr.get("label", ""),
         "hours": data.get("hours", ""),
+        "fees": data.get("fees", ""),
+        "eligibility": data.get("eligibility", ""),
         "languages": ", ".join(data.get("languages", [])),
         "verified_on": str(data.get("verified_on", "")),
     }
@@ -108,7 +110,7 @@ def service_text(fields: dict[str, str]) -> str:
     f = {k: v.replace("\r\n", "\n") for k, v in fields.items()}
     lines = [f"name = {_s(f['name'].strip())}", f"category = {_s(f['category'].strip())}"]
     lines.append(f"description = {_s(f['description'].strip())}")
-    for key in ("email", "website", "hours"):
+    for key in ("email", "website", "hours", "fees", "eligibility"):
         if f.get(key, "").strip():
             lines.append(f"{key} = {_s(f[key].strip())}")
     langs = [x.strip() for x in f.get("languages", "").split(",") if x.strip()]

@@ -27,6 +27,7 @@ from ._toml import unknown as _unknown
 from .corrections import read_corrections
 from .markup import Block
 from .model import NOTICES_FILE, Address, Category, Content, Notice, Page, Phone, Service, Site, Source
+from .phones import parse as parse_phone
 from .share_plan import read_plan
 
 PAGE_KEYS = {"title", "summary", "as_of", "review_by", "sources", "order", "nav", "federal_policy", "corrections"}
@@ -35,25 +36,7 @@ _EMAIL = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$")
 _URL = re.compile(r"^https?://[A-Za-z0-9.-]+(?::\d+)?(?:/[^\s<>\"']*)?$")
 _ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _LANG = re.compile(r"^[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$")
-_TOLL_FREE = {"800", "833", "844", "855", "866", "877", "888"}
 
-
-def phone_from(text: str) -> tuple[str, str]:
-    """Given a phone number as written, return (local display format, E.164); raise ValueError."""
-    if re.search(r"[^0-9+()\-–. ]", text):
-        raise ValueError(f"phone {text!r} has characters other than digits, spaces, + ( ) - .")
-    digits = re.sub(r"\D", "", text)
-    if text.strip().startswith("+") and not text.strip().startswith("+1"):
-        if not 8 <= len(digits) <= 15:
-            raise ValueError(f"phone {text!r} is not a valid international number")
-        return text.strip(), "+" + digits
-    if len(digits) == 11 and digits.startswith("1"):
-        digits = digits[1:]
-    if len(digits) != 10 or digits[0] in "01" or digits[3] in "01":
-        raise ValueError(f"phone {text!r} is not a 10-digit US number")
-    area, exchange, line = digits[:3], digits[3:6], digits[6:]
-    shown = f"1-{area}-{exchange}-{line}" if area in _TOLL_FREE else f"({area}) {exchange}-{line}"
-    return shown, "+1" + digits
 
 def _load_site(root: Path, problems: Collector) -> tuple[Site, tuple[Source, ...], tuple[Category, ...]]:
     path = root / "site.toml"
@@ -194,7 +177,10 @@ def _load_page(path: Path, root: Path, known: dict[str, Source], problems: Colle
 
 
 RESERVED_SERVICE_IDS = {"category"}  # /{lang}/services/category/ holds the category pages
-SERVICE_FIELDS = {"name", "organization", "category", "description", "phones", "email", "website", "address", "hours", "languages", "verified_on"}
+SERVICE_FIELDS = {
+    "name", "organization", "category", "description", "phones", "email", "website", "address", "hours", "fees", "eligibility",
+    "languages", "verified_on",
+}
 
 
 def _load_service(path: Path, root: Path, categories: set[str], problems: Collector) -> Service | None:
@@ -237,7 +223,7 @@ def _load_service(path: Path, root: Path, categories: set[str], problems: Collec
     if not (phones or email or website):
         r.error("a service needs at least one way to reach it: a phone, an email or a website")
     address = _address(r, data)
-    lines = {k: r.line_of(k) for k in ("name", "description", "hours")}
+    lines = {k: r.line_of(k) for k in ("name", "description", "hours", "fees", "eligibility")}
     lines.update({f"phone:{n}": r.line_of("label", n) for n in range(len(phones))})
     lines["address:label"] = r.line_of("label", after="[address]")
     return Service(
@@ -255,6 +241,8 @@ def _load_service(path: Path, root: Path, categories: set[str], problems: Collec
         languages=_languages(r, data),
         verified_on=_date(r, data, "verified_on"),
         lines=lines,
+        fees=_text(r, data, "fees", required=False),
+        eligibility=_text(r, data, "eligibility", required=False),
     )
 
 
@@ -270,11 +258,11 @@ def _phones(r: _Reader, data: dict[str, Any]) -> list[Phone]:
             continue
         _unknown(r, p, {"number", "label", "languages"})
         try:
-            shown, e164 = phone_from(str(p.get("number", "")))
+            parsed = parse_phone(str(p.get("number", "")))
         except ValueError as e:
             r.error(str(e), "number", n)
             continue
-        phones.append(Phone(shown, e164, _text(r, p, "label", required=False), _languages(r, p, n)))
+        phones.append(Phone(parsed.shown, parsed.e164, _text(r, p, "label", required=False), _languages(r, p, n), parsed.extension))
     return phones
 
 

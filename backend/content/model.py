@@ -83,10 +83,16 @@ class Page:
 
 @dataclass(frozen=True)
 class Phone:
-    number: str  # as shown: the local format
-    e164: str  # for tel: links
+    number: str  # as shown: the local format, with its extension ("(860) 541-5030 ext. 12"), or a short code ("211")
+    e164: str  # E.164 (+18605415030), or the short code itself (211): content/phones.py
     label: str
     languages: tuple[str, ...]
+    extension: str = ""
+
+    @property
+    def tel(self) -> str:
+        """The tel: URI (RFC 3966) that pages link and vCards store: tel:+18605415030;ext=12, tel:211."""
+        return f"tel:{self.e164}" + (f";ext={self.extension}" if self.extension else "")
 
 
 @dataclass(frozen=True)
@@ -121,6 +127,8 @@ class Service:
     languages: tuple[str, ...]
     verified_on: dt.date
     lines: dict[str, int] = field(hash=False, compare=False)
+    fees: str = ""  # what it costs, as the source says it (HSDS fees_description)
+    eligibility: str = ""  # who it serves, as the source says it (HSDS eligibility_description)
 
     @property
     def context(self) -> str:
@@ -244,4 +252,8 @@ def units(c: Content) -> list[Unit]:
             out.append(Unit(s.context, s.address.label, f"Label of the address of {where}", s.file, s.lines["address:label"]))
         if s.hours:
             out.append(Unit(s.context, s.hours, f"Opening hours of {where}", s.file, s.lines["hours"]))
+        if s.fees:
+            out.append(Unit(s.context, s.fees, f"What {where} costs", s.file, s.lines["fees"]))
+        if s.eligibility:
+            out.append(Unit(s.context, s.eligibility, f"Who can use {where}", s.file, s.lines["eligibility"]))
     return out

@@ -2,9 +2,15 @@
 
     /…                 files of the current release (whitenoise's index, see static.py)
     /api/release       which release is current, for update checks and operators
-    /api/hsds/organizations.json
-                       the service directory as Open Referral HSDS 3.0, from the current release
+    /healthz           for a load balancer or a container's health check: the release id and whether it
+                       verified (no visitor data); also at the root when the app lives under a path
+    /api/hsds/...      the service directory as Open Referral HSDS 3.0's read API, from the release's
+                       static JSON (content/hsds/api.py): /, /services, /services/{id}, /organizations,
+                       /organizations/{id} (?page=N), and the fully nested /organizations.json
     anything else      the release's not-found page in the path's language, status 404
+
+A release built for a public URL with a path (https://district.example.org/puente/) is served
+under that path, as the proxy in front passes it on: /puente/es/ is the release's /es/.
 """
 
 from __future__ import annotations
@@ -14,14 +20,13 @@ import time
 from pathlib import Path
 
 from starlette.applications import Starlette
-from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..config import Config
-from ..content.hsds import RELEASE_FILE as HSDS_FILE
+from ..content.hsds import api_file
 from .admin import admin_routes
 from .middleware import BodyLimit, SecurityHeaders, encoded_security_headers
 from .static import Release
@@ -92,7 +97,9 @@ class Puente:
         self.routes = Starlette(
             routes=[
                 Route("/api/release", self.release_info),
-                Route("/api/hsds/organizations.json", self.hsds),
+                Route("/healthz", self.healthz),
+                Route("/api/hsds", self.hsds),
+                Route("/api/hsds/{endpoint:path}", self.hsds),
                 *([Route("/admin", self.to_admin)] if extra_routes else []),
                 *(extra_routes or []),
             ],
@@ -131,6 +138,16 @@ class Puente:
 
     async def dispatch(self, scope: Scope, receive: Receive, send: Send) -> None:
         release = self.source.get()
+        if scope["type"] == "http" and release.base:
+            path = scope["path"]
+            if path == release.base:
+                await RedirectResponse(release.base + "/", status_code=308)(scope, receive, send)
+                return
+            if path.startswith(release.base + "/"):
+                scope = {**scope, "path": path[len(release.base) :], "root_path": scope.get("root_path", "") + release.base}
+            elif path != "/healthz":  # outside the app's path: nothing of it lives there
+                await PlainTextResponse("Not found", status_code=404)(scope, receive, send)
+                return
         if scope["type"] == "http":
             found = release.find(scope["path"])
             if found is not None:
@@ -148,12 +165,21 @@ class Puente:
     async def release_info(self, request: Request) -> Response:
         return JSONResponse({"release": self._release_of(request).id}, headers={"Cache-Control": "no-store"})
 
+    async def healthz(self, request: Request) -> Response:
+        """Up, serving which release, and whether that release verified when it was loaded. No visitor data."""
+        release = self._release_of(request)
+        body = {"status": "ok", "release": release.id, "verified": release.verified, "built_at": release.built_at}
+        return JSONResponse(body, headers={"Cache-Control": "no-store"})
+
     async def hsds(self, request: Request) -> Response:
         """The directory for 211 and referral systems: public data, so any site may read it; phones never cache it."""
+        rel = api_file(request.path_params.get("endpoint", ""), request.query_params.get("page", "1"))
         try:
-            body = self._release_of(request).read(HSDS_FILE)
+            if rel is None:
+                raise FileNotFoundError
+            body = self._release_of(request).read(rel)
         except OSError:
-            raise HTTPException(404) from None
+            return JSONResponse({"error": "not found"}, status_code=404, headers={"Cache-Control": "no-cache", "Access-Control-Allow-Origin": "*"})
         headers = {"Cache-Control": "no-cache", "Access-Control-Allow-Origin": "*"}
         return Response(body, media_type="application/json", headers=headers)
 

@@ -24,7 +24,7 @@ from whitenoise import WhiteNoise
 from whitenoise.responders import Redirect, StaticFile
 
 from ..build.metadata import language_tags, read_info
-from ..policy import HSTS_HEADER, NOT_SERVED, PAGE_MAX_AGE, SERVICE_WORKER_HEADERS, cache_control, is_document, is_hashed
+from ..policy import HSTS_HEADER, NOT_SERVED, NOT_SERVED_UNDER, PAGE_MAX_AGE, SERVICE_WORKER_HEADERS, cache_control, is_document, is_hashed
 from .middleware import encoded_security_headers
 
 CHUNK = 64 * 1024
@@ -82,6 +82,10 @@ class Release:
         info = read_info(self.root)
         self.id: str = release_id or info["id"]
         self.languages: set[str] = set(language_tags(info))
+        self.base: str = str(info.get("base_path", ""))  # "" or "/path": where the release was built to live
+        self.built_at: str = str(info.get("built_at", ""))
+        # What verification exists today: release.json was read back whole and names this release.
+        self.verified: bool = info["id"] == self.id
         index = WhiteNoise(
             None,
             root=str(self.root),
@@ -92,7 +96,7 @@ class Release:
             immutable_file_test=is_immutable,
             add_headers_function=_headers,
         )
-        self.files: dict[str, StaticFile | Redirect] = {k: v for k, v in index.files.items() if k not in NOT_SERVED}
+        self.files: dict[str, StaticFile | Redirect] = {k: v for k, v in index.files.items() if k not in NOT_SERVED and not k.startswith(NOT_SERVED_UNDER)}
         self._answers: dict[str, Answer | None] = {}
         self._held = 0  # bytes of file content held by the answers
 

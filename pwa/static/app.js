@@ -5,6 +5,7 @@
   const body = document.body;
   const lang = body.dataset.lang;
   const exitUrl = body.dataset.exit;
+  const base = body.dataset.base || ""; // the path the app lives under ("" at the root of its origin)
   const $ = (id) => document.getElementById(id);
   const store = {
     get(key) { try { return localStorage.getItem(key); } catch (e) { return null; } },
@@ -61,7 +62,7 @@
       || available.find((a) => a.split("-")[0] === tag.split("-")[0].toLowerCase());
     for (const tag of wanted) {
       const found = tag && match(tag);
-      if (found) { location.replace("/" + found + "/"); return; }
+      if (found) { location.replace(base + "/" + found + "/"); return; }
     }
   }
 
@@ -102,7 +103,7 @@
   navigator.serviceWorker.addEventListener("controllerchange", () => {
     if (reloadRequested) { reloadRequested = false; location.reload(); }
   });
-  navigator.serviceWorker.register("/sw.js", { scope: "/", updateViaCache: "none" }).then((reg) => {
+  navigator.serviceWorker.register(base + "/sw.js", { scope: base + "/", updateViaCache: "none" }).then((reg) => {
     if (reg.waiting && navigator.serviceWorker.controller) offerUpdate(reg.waiting);
     // Each time the app opens with a connection, look for a newer release (a failed download is retried here too).
     if (navigator.serviceWorker.controller && navigator.onLine) reg.update().catch(() => {});

@@ -159,7 +159,7 @@
       const item = document.createElement("li");
       const link = document.createElement("a");
       link.className = "result-title";
-      link.href = `/${lang}/${doc.path}`;
+      link.href = `${document.body.dataset.base || ""}/${lang}/${doc.path}`;
       link.append(highlighted("span", doc.title, marks));
       item.append(link);
       if (doc.kind === "s" && doc.extra.text) item.append(highlighted("p", doc.extra, marks, "result-kind"));

@@ -80,6 +80,8 @@ def _organization(content: Content, s: Service) -> dict[str, Any]:
     for n, p in enumerate(s.phones):
         phone_id = uid("phone", s.id, str(n))
         phone: dict[str, Any] = {"id": phone_id, "service_id": svc_id, "number": p.e164, "type": "voice"}
+        if p.extension:
+            phone["extension"] = int(p.extension)
         if p.label:
             phone["description"] = p.label
         if p.languages:
@@ -111,6 +113,10 @@ def _organization(content: Content, s: Service) -> dict[str, Any]:
             },
         ],
     }
+    if s.fees:
+        service["fees_description"] = s.fees
+    if s.eligibility:
+        service["eligibility_description"] = s.eligibility
     if s.website:
         service["url"] = s.website
     if s.email:

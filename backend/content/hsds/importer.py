@@ -14,8 +14,9 @@ from typing import Any
 from ..._files import atomic_write, trial_copy
 from ...errors import Collector, ContentError, ContentErrors, Problem
 from .. import markup
-from ..loader import _EMAIL, _ID, _LANG, _URL, RESERVED_SERVICE_IDS, load, phone_from
+from ..loader import _EMAIL, _ID, _LANG, _URL, RESERVED_SERVICE_IDS, load
 from ..model import Content
+from ..phones import phone_from
 from ._common import _DATE, _UUID, COUNTRY, ENTRY_TERM, SKIPPED_STATUSES, STATUSES, TAXONOMY, uid
 
 
@@ -183,6 +184,9 @@ def _entry(
         fields["languages"] = languages
     if hours:
         fields["hours"] = hours
+    for key, hsds_key in (("fees", "fees_description"), ("eligibility", "eligibility_description")):
+        if value := r.text(svc, hsds_key, path):
+            fields[key] = value
     fields["verified_on"] = dt.date.fromisoformat(assured[:10])
     ident = f"service {svc.get('id')}" if svc is not org else f"organization {org.get('id')}"
     return Entry(sid, _toml(fields, phones, address, f"Imported from Open Referral HSDS: {ident} ({path})"), path)
@@ -204,8 +208,8 @@ def _phones(r: _Reader, parent: dict[str, Any], path: str) -> list[dict[str, Any
         if ext is not None:
             if not isinstance(ext, (int, float)) or isinstance(ext, bool):
                 r.problem(f"{ppath}.extension", f"expected a number, found {_kind(ext)}")
-            else:
-                label = f"{label} (ext. {int(ext)})".strip()
+            elif " ext. " not in shown:
+                phone["number"] = f"{shown} ext. {int(ext)}"
         if label:
             phone["label"] = label
         langs = _languages(r, p, ppath)
