@@ -24,6 +24,8 @@ from ..i18n import Language, Translator, source_language
 from .inputs import Inputs
 from .links import base_url
 
+LOGO = "logo"  # the content pack's logo among the hashed assets (pipeline.py adds it)
+
 
 class _CompiledOnce(BytecodeCache):
     """Templates compiled once per build, shared by every language's environment."""
@@ -195,9 +197,15 @@ class LanguageRenderer:
         ]
 
     def render(self, template: str, *, page_id: str, path: str, title: str, description: str, **extra: Any) -> str:
+        site = self.content.site
+        site_name = self.plain("site", site.name)
         return self.env.get_template(template).render(
             lang=self.lang,
-            site_name=self.plain("site", self.content.site.name),
+            site_name=site_name,
+            district=self.plain("site", site.district),
+            logo=self.parent.assets.get(LOGO, ""),
+            # the tab and the history say only the site's name (or the pack's neutral title), never the page's topic
+            tab_title=self.plain("site", site.tab_title) if site.tab_title else site_name,
             title=title,
             description=description,
             path=path,
