@@ -65,7 +65,7 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def wait_until_up(url: str, proc: subprocess.Popen[bytes], timeout: float = 90) -> None:
+def wait_until_up(url: str, proc: subprocess.Popen[bytes], timeout: float = 240) -> None:  # a first build on a busy 2-core machine
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:

@@ -155,7 +155,7 @@ def test_with_a_public_url_no_page_carries_the_notice(public_release: Path) -> N
 # -- what the build writes --------------------------------------------------------------
 
 
-def test_share_pages_for_every_language_and_only_the_share_page_is_precached(public_release: Path) -> None:
+def test_share_pages_for_every_language_are_precached_with_it(public_release: Path) -> None:
     sw = (public_release / "sw.js").read_text()
     config = read_config(sw)
     assert set(config["languages"]) == set(LANGS)
@@ -163,9 +163,10 @@ def test_share_pages_for_every_language_and_only_the_share_page_is_precached(pub
         for path in ("share", "share/print", "share/card"):
             assert (public_release / tag / path / "index.html").is_file(), (tag, path)
         pages = [u for u, _ in json.loads((public_release / config["languages"][tag].lstrip("/")).read_text())["pages"]]
-        assert f"/{tag}/share/" in pages
-        assert f"/{tag}/share/print/" not in pages and f"/{tag}/share/card/" not in pages
+        assert {f"/{tag}/share/", f"/{tag}/share/print/", f"/{tag}/share/card/"} <= set(pages), "a liaison shows and prints them offline"
     assert (public_release / "share" / "index.html").is_file()
+    shell = {u for u, _ in config["shell"]}
+    assert any(re.fullmatch(r"/static/print\.[0-9a-f]{12}\.css", u) for u in shell), "the flyer's and card's stylesheet too"
 
 
 def expected_codes(release: Path, base: str) -> list[tuple[str, str, str]]:
@@ -184,6 +185,8 @@ def expected_codes(release: Path, base: str) -> list[tuple[str, str, str]]:
             want = [f"{base}/{t}/" for t in tags]
         elif parts[1:] in (["share", "index.html"], ["share", "print", "index.html"]):
             want = [f"{base}/{parts[0]}/"]
+        elif parts[1:] == ["share", "card", "index.html"]:
+            want = [f"{base}/{parts[0]}/"] * text.count('class="wallet-card"')  # one on each card, on its front
         elif parts[1] == "services" and len(parts) == 4 and parts[3] == "index.html":
             want = [f"{base}/{parts[0]}/services/{parts[2]}/"]
         else:
@@ -195,7 +198,8 @@ def expected_codes(release: Path, base: str) -> list[tuple[str, str, str]]:
 
 def test_links_carry_nothing_but_the_address(public_release: Path) -> None:
     codes = expected_codes(public_release, PUBLIC)
-    assert len(codes) == len(LANGS) * (3 + len(CONTENT.services))
+    cards = 8 + 4 * (len(LANGS) - 1)  # English prints 8 one-sided cards, every other language 4 folded ones
+    assert len(codes) == len(LANGS) * (3 + len(CONTENT.services)) + cards
     for path in public_release.rglob("*.html"):
         text = path.read_text()
         for url in re.findall(r'class="share-actions" data-url="([^"]*)"', text):
@@ -372,6 +376,23 @@ def pdf_info(pdf: Path) -> dict[str, str]:
     return dict(line.split(":", 1) for line in out.splitlines() if ":" in line)
 
 
+def text_sizes(pdf: Path) -> list[float]:
+    """The size in points of every piece of text printed in the PDF (its font size times the text and page matrices)."""
+    from pypdf import PdfReader
+
+    sizes: list[float] = []
+
+    def visit(text: str, cm: list[float], tm: list[float], font: object, size: float) -> None:
+        if text.strip():
+            a, b = tm[0] * cm[0] + tm[1] * cm[2], tm[0] * cm[1] + tm[1] * cm[3]
+            c, d = tm[2] * cm[0] + tm[3] * cm[2], tm[2] * cm[1] + tm[3] * cm[3]
+            sizes.append(size * abs(a * d - b * c) ** 0.5)
+
+    for pdf_page in PdfReader(pdf).pages:
+        pdf_page.extract_text(visitor_text=visit)
+    return sizes
+
+
 def print_to_pdf(page: object, tmp_path: Path, name: str, paper: str) -> Path:
     pdf = tmp_path / f"{name}-{paper}.pdf"
     page.pdf(path=str(pdf), format=paper)  # type: ignore[attr-defined]
@@ -429,10 +450,18 @@ def test_wallet_cards_are_card_sized_fit_and_print_several_on_one_page(
     assert len(faces) // per_card >= 4, "several cards per page"
     for face in faces:
         assert abs(face["w"] - 85.6 * MM) < 0.5 and abs(face["h"] - 54 * MM) < 0.5, face
-        assert not face["over"] and face["pt"] >= 5.5, face
+        assert not face["over"] and face["pt"] >= 8, face
     assert [f["lang"] for f in faces[:per_card]] == ([tag, "en"] if tag != "en" else ["en"])
+    shown = page.eval_on_selector_all(".wallet-card:first-child .card-rights", "lists => lists.map(l => l.querySelectorAll('li:not([hidden])').length)")  # type: ignore[attr-defined]
+    assert len(set(shown)) == 1 and shown[0] >= 1, f"the same statements on both faces, at least one: {shown}"
     for paper in ("Letter", "A4"):
-        assert pdf_info(print_to_pdf(page, tmp_path, tag, paper))["Pages"].strip() == "1", paper
+        pdf = print_to_pdf(page, tmp_path, tag, paper)
+        assert pdf_info(pdf)["Pages"].strip() == "1", paper
+    sizes = text_sizes(pdf)
+    assert sizes and min(sizes) >= 7.99, f"text of {min(sizes):.2f} pt on the printed card"
+    subprocess.run(["pdftoppm", "-r", "300", "-gray", "-png", "-singlefile", str(pdf), str(tmp_path / "cards")], check=True)
+    codes = decode(Image.open(tmp_path / "cards.png"))
+    assert len(codes) == len(faces) // per_card and set(codes) == {f"{PUBLIC}/{tag}/"}, codes
 
 
 @pytest.mark.browser
@@ -463,6 +492,12 @@ def test_share_page_works_offline_with_the_server_stopped(tmp_path: Path, browse
         assert page.evaluate("navigator.clipboard.readText()") == home
         page.locator("[data-action=share]").click()
         assert page.evaluate("window.__shared") == {"title": "Puente · Español", "url": home}
+
+        for printed in ("print", "card"):  # the flyer and the wallet cards, with their stylesheet, offline too
+            response = page.goto(f"{server.url}/es/share/{printed}/")
+            assert response is not None and response.ok and response.from_service_worker, printed
+            width = page.evaluate("document.querySelector('.sheet').getBoundingClientRect().width")
+            assert abs(width - 184 * MM) < 1, f"print.css is not applied offline: {width}"
 
         response = page.goto(f"{server.url}/es/services/ciri/")
         assert response is not None and response.from_service_worker

@@ -7,13 +7,13 @@ first, and every later step (checks, rendering, the search index, the share page
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..config import Config
 from ..content import Content, load
 from ..errors import Collector, ContentError
-from ..i18n import Catalog, Language, load_catalogs, source_language
+from ..i18n import Catalog, Language, load_catalogs, other_names, source_language
 from ..policy import HASH_LEN
 from .links import base_url
 
@@ -26,6 +26,7 @@ class Inputs:
     content: Content
     catalogs: tuple[Catalog, ...]
     source: str  # the source hash (source_hash)
+    other_names: dict[str, tuple[str, ...]] = field(default_factory=dict)  # locales/other-names.toml
 
     @property
     def languages(self) -> tuple[Language, ...]:
@@ -41,6 +42,7 @@ def load_inputs(cfg: Config) -> Inputs:
     problems = Collector()
     content: Content | None = None
     catalogs: list[Catalog] = []
+    names: dict[str, tuple[str, ...]] = {}
     try:
         content = load(cfg.content)
     except ContentError as e:
@@ -49,9 +51,13 @@ def load_inputs(cfg: Config) -> Inputs:
         catalogs = load_catalogs(cfg.locales)
     except ContentError as e:
         problems.catch(e)
+    try:
+        names = other_names(cfg.locales)
+    except ContentError as e:
+        problems.catch(e)
     problems.raise_if_any()
     assert content is not None
-    return Inputs(cfg, content, tuple(catalogs), source_hash(cfg, content))
+    return Inputs(cfg, content, tuple(catalogs), source_hash(cfg, content), names)
 
 
 def files_hash(cfg: Config) -> str:

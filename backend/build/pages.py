@@ -54,8 +54,10 @@ def content_page(lr: LanguageRenderer, page: Page) -> str:
         {"href": f"{lr.prefix}/{c.path}", "title": lr.plain(c.context, c.title), "summary": lr.plain(c.context, c.summary)}
         for c in lr.content.children(page.id)
     ]
+    help = None
     if page.id == "home":
         children = home_cards(lr)
+        help = help_view(lr)
     breadcrumb = None
     if page.parent_id and page.parent_id != "home":
         parent = lr.content.page(page.parent_id)
@@ -75,6 +77,7 @@ def content_page(lr: LanguageRenderer, page: Page) -> str:
         corrections=lr.corrections(page),
         corrected_pages=corrected_pages(lr) if page.id == "about" else [],
         meta=lr.meta(page.as_of, page.review_by, page.sources),
+        help=help,  # the home page's "Get help now", which comes before its cards and text
     )
 
 
@@ -199,12 +202,20 @@ def contact_card(lr: LanguageRenderer, s: Service) -> str:
     )
 
 
+def help_view(lr: LanguageRenderer) -> dict[str, Any] | None:
+    """The help category (site.toml [directory] help_category) and its services, whose phones the home
+    page's "Get help now" and a search that finds nothing offer; None when the pack names none."""
+    c = lr.content
+    category = next((cat for cat in c.categories if cat.id == c.site.help_category), None)
+    if category is None:
+        return None
+    return {"name": lr.plain("category", category.name), "services": [service_view(lr, s) for s in c.services_in(category.id)]}
+
+
 def search_page(lr: LanguageRenderer, index_name: str) -> str:
     c = lr.content
     # Translators: title of the offline search page
     title = lr.gettext("Search")
-    help_category = next((cat for cat in c.categories if cat.id == c.site.help_category), None)
-    help_services = [service_view(lr, s) for s in c.services_in(help_category.id)] if help_category else []
     return lr.render(
         "search.html",
         page_id="search",
@@ -213,7 +224,7 @@ def search_page(lr: LanguageRenderer, index_name: str) -> str:
         # Translators: what the search page does, under its title
         description=lr.gettext("Search every page and service of this app. It works without a connection."),
         index_url=f"{lr.prefix}/{index_name}",
-        help_category={"name": lr.plain("category", help_category.name), "services": help_services} if help_category else None,
+        help_category=help_view(lr),
         directory={"href": f"{lr.prefix}/services/", "label": lr.plain("page:services", c.site.directory_title)},
     )
 

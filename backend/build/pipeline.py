@@ -39,9 +39,9 @@ from ..i18n import Language, raise_problems
 from ..policy import HEADERS_FILE, digest, hashed_name, static_headers
 from . import metadata, pages, share, worker
 from .inputs import Inputs, load_inputs
-from .renderer import Renderer
+from .renderer import LOGO, Renderer
 
-NOT_PRECACHED = {"print.css", "icons/icon-512.png", "icons/maskable-512.png", "icons/apple-touch-icon.png"}
+NOT_PRECACHED = {"icons/icon-512.png", "icons/maskable-512.png", "icons/apple-touch-icon.png"}
 NOT_PRECACHED_UNDER = "screenshots/"  # the manifest's screenshots: for the install dialog, never for offline
 TEXT_SUFFIXES = {".html", ".css", ".js", ".json", ".webmanifest", ".svg", ".txt", ".vcf"}
 
@@ -58,17 +58,19 @@ class Site:
         return digest(body)
 
 
-def hash_assets(cfg: Config, site: Site) -> dict[str, str]:
-    """Copy pwa/static into static/ with content hashes in the names; return logical name -> URL (below the base path)."""
+def hash_assets(cfg: Config, site: Site, logo: Path | None = None) -> dict[str, str]:
+    """Copy pwa/static (and the content pack's logo) into static/ with content hashes in the names;
+    return logical name -> URL (below the base path)."""
     urls = {}
     root = cfg.pwa / "static"
-    for path in sorted(root.rglob("*")):
-        if path.is_file():
-            rel = path.relative_to(root).as_posix()
-            data = path.read_bytes()
-            hashed = hashed_name(rel, data)
-            site.add(f"static/{hashed}", data)
-            urls[rel] = f"{cfg.base_path}/static/{hashed}"
+    files = [(path.relative_to(root).as_posix(), path) for path in sorted(root.rglob("*")) if path.is_file()]
+    if logo is not None:
+        files.append((LOGO, logo))
+    for rel, path in files:
+        data = path.read_bytes()
+        hashed = hashed_name(rel + path.suffix if rel == LOGO else rel, data)
+        site.add(f"static/{hashed}", data)
+        urls[rel] = f"{cfg.base_path}/static/{hashed}"
     return urls
 
 
@@ -77,14 +79,12 @@ def _language(site: Site, renderer: Renderer, lang: Language) -> str:
     lr = renderer.language(lang)
     index_name, index = pages.search_index(lr)
     entries = []
-    for path, html in pages.pages(lr, index_name):
+    for path, html in [*pages.pages(lr, index_name), *share.print_pages(lr)]:  # the flyer and card work offline too
         entries.append([f"{lr.prefix}/{path}", site.add(f"{lang.tag}/{path}index.html", html)])
     for path, text in [*pages.files(lr), (index_name, index)]:
         entries.append([f"{lr.prefix}/{path}", site.add(f"{lang.tag}/{path}", text)])
     site.add(f"{lang.tag}/404.html", pages.not_found(lr))
     site.add(f"{lang.tag}/manifest.webmanifest", pages.manifest(lr))
-    for path, html in share.print_pages(lr):  # for printing on a desk: not precached on phones
-        site.add(f"{lang.tag}/{path}index.html", html)
     bundle = json.dumps({"lang": lang.tag, "pages": entries}, ensure_ascii=False, separators=(",", ":"))
     name = f"{lang.tag}/bundle.{digest(bundle.encode())}.json"
     site.add(name, bundle)
@@ -96,11 +96,14 @@ def render(inputs: Inputs) -> tuple[Site, dict[str, Any]]:
     cfg, content = inputs.cfg, inputs.content
     raise_problems(list(inputs.catalogs))
     site = Site()
-    assets = hash_assets(cfg, site)
+    assets = hash_assets(cfg, site, content.root / content.site.logo if content.site.logo else None)
     renderer = Renderer(inputs, assets)
     bundles = {lang.tag: _language(site, renderer, lang) for lang in inputs.languages}
-    chooser = {"site_name": content.site.name, "description": content.site.tagline, "languages": inputs.languages, "exit_url": cfg.exit_url,
-               "drafts": renderer.draft_tags(), "path": ""}
+    chooser = {
+        "site_name": content.site.name, "tab_title": content.site.tab_title or content.site.name,
+        "description": content.site.tagline, "languages": inputs.languages, "exit_url": cfg.exit_url,
+        "drafts": renderer.draft_tags(), "path": "",
+    }
     chooser_rev = site.add("index.html", renderer.env.get_template("chooser.html").render(**chooser))
     site.add("404.html", renderer.env.get_template("root_not_found.html").render(**chooser))
     for rel, text in hsds.api_files(content).items():  # HSDS's read API, served by /api/hsds/..., never precached
@@ -110,7 +113,7 @@ def render(inputs: Inputs) -> tuple[Site, dict[str, Any]]:
     site.add("favicon.ico", (cfg.pwa / "static" / "icons" / "icon-192.png").read_bytes())  # for the admin, JSON, vCards
 
     release_id = digest(b"".join(k.encode() + b"\0" + v + b"\0" for k, v in sorted(site.files.items())))
-    # the worker keeps what cached pages use; print.css serves only the flyer and card, which are not precached
+    # the worker keeps what cached pages use (the large icons only the manifest names are left to the browser)
     shell = [[f"{renderer.base}/", chooser_rev]] + [[url, url] for name, url in sorted(assets.items()) if name not in NOT_PRECACHED and not name.startswith(NOT_PRECACHED_UNDER)]
     site.add("sw.js", worker.render(cfg.service_worker / "sw.js", worker.config(release_id, shell, bundles, renderer.base)))
     info = {

@@ -25,6 +25,7 @@ from .links import base_url
 
 # Translators: a small tag beside the language's name on the language chooser: its translation has not been reviewed by a person
 DRAFT_TAG = dates.N_("Draft translation")
+LOGO = "logo"  # the content pack's logo among the hashed assets (pipeline.py adds it)
 
 
 class _CompiledOnce(BytecodeCache):
@@ -229,9 +230,15 @@ class LanguageRenderer:
         ]
 
     def render(self, template: str, *, page_id: str, path: str, title: str, description: str, **extra: Any) -> str:
+        site = self.content.site
+        site_name = self.plain("site", site.name)
         return self.env.get_template(template).render(
             lang=self.lang,
-            site_name=self.plain("site", self.content.site.name),
+            site_name=site_name,
+            district=self.plain("site", site.district),
+            logo=self.parent.assets.get(LOGO, ""),
+            # the tab and the history say only the site's name (or the pack's neutral title), never the page's topic
+            tab_title=self.plain("site", site.tab_title) if site.tab_title else site_name,
             title=title,
             description=description,
             path=path,

@@ -1,10 +1,14 @@
 """The pages a liaison hands a family, in the family's language.
 
-    /{lang}/share/          the language's QR code, its link written out, copy and share (precached)
+    /{lang}/share/          the language's QR code, its link written out, copy and share
     /{lang}/share/print/    a one-page flyer (US Letter and A4): QR code, link, install steps for
                             Android and iPhone, legal-help phone numbers, as-of date; English alongside
-    /{lang}/share/card/     fold-over wallet cards (85.6 × 54 mm): key rights and contacts, English on the back
-    /share/                 liaison mode: every language by native and English name, its QR code full-screen
+    /{lang}/share/card/     fold-over wallet cards (85.6 × 54 mm): key rights, contacts and the QR code,
+                            English on the back
+    /share/                 liaison mode: every language by native and English name (and the other names
+                            of locales/other-names.toml), its QR code full-screen
+
+All three pages of a language are precached with it, so a liaison can show and print them offline.
     services/{id}/          a share panel with the service's own QR code (_share_panel.html)
 
 What the flyer and the card print comes from the content pack (content/share.toml, loaded into
@@ -18,6 +22,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ..content import Service, SharePlan
+from ..i18n import folded
 from .links import Link, make_link, short_form
 
 if TYPE_CHECKING:
@@ -119,8 +124,9 @@ def _flyer_texts(lr: LanguageRenderer, plan: SharePlan | None) -> dict[str, Any]
     }
 
 
-def _card_face(lr: LanguageRenderer, plan: SharePlan, home: Link) -> dict[str, Any]:
-    """One side of the wallet card, in one language; the back is the same function in English."""
+def _card_face(lr: LanguageRenderer, plan: SharePlan, home: Link, *, code: bool) -> dict[str, Any]:
+    """One side of the wallet card, in one language; the back is the same function in English.
+    With `code`, the face carries the QR code of the app's home in the card's language."""
     site = lr.content.site
     first = plan.card[0][0] if plan.card else None
     section = lr.content.page(first.parent_id) if first and first.parent_id and first.parent_id != "home" else first
@@ -139,6 +145,7 @@ def _card_face(lr: LanguageRenderer, plan: SharePlan, home: Link) -> dict[str, A
         "as_of": _as_of(lr, dates or [site.as_of]),
         # Translators: on the front of a printed wallet card whose translation has not been reviewed by a person
         "draft": "" if lr.lang.reviewed else lr.gettext("Draft translation: the English on the back is authoritative."),
+        "qr": home.qr if code else "",
     }
 
 
@@ -184,7 +191,7 @@ def share_page(lr: LanguageRenderer) -> str:
 
 
 def print_pages(lr: LanguageRenderer) -> list[tuple[str, str]]:
-    """(path below /{lang}/, HTML) of the printable flyer and wallet card: written, but not precached."""
+    """(path below /{lang}/, HTML) of the printable flyer and wallet card."""
     english = lr.english
     plan = lr.content.share
     site_name = lr.plain("site", lr.content.site.name)
@@ -209,8 +216,8 @@ def print_pages(lr: LanguageRenderer) -> list[tuple[str, str]]:
     if plan and plan.card:
         # Translators: title of the page of wallet cards to print and cut out
         card_title = lr.gettext("Wallet cards to print")
-        front = _card_face(lr, plan, home)
-        back = _card_face(english, plan, home) if not lr.lang.is_source else None
+        front = _card_face(lr, plan, home, code=True)
+        back = _card_face(english, plan, home, code=False) if not lr.lang.is_source else None
         pages.append(
             (
                 "share/card/",
@@ -241,7 +248,8 @@ def liaison_page(renderer: Renderer) -> str:
                 "lang": lang,
                 "share": link(lr, "", title=f"{site_name} · {lang.native_name}"),
                 "scan": lr.unit("ui", _SCAN),  # (text, "en" where it is not translated yet)
-                "names": f"{lang.native_name} {lang.english_name} {lang.tag}".lower(),
+                # what the finder matches, folded as share.js folds what is typed: no accents, lower case
+                "names": folded(" | ".join([lang.native_name, lang.english_name, lang.tag, *renderer.inputs.other_names.get(lang.tag, ())])),
             }
         )
     plan = renderer.content.share

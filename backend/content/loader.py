@@ -24,6 +24,7 @@ from ._toml import date as _date
 from ._toml import sources as _sources
 from ._toml import text as _text
 from ._toml import unknown as _unknown
+from .branding import logo as _logo
 from .corrections import read_corrections
 from .markup import Block
 from .model import NOTICES_FILE, Address, Category, Content, Notice, Page, Phone, Service, Site, Source
@@ -75,13 +76,13 @@ def _load_site(root: Path, problems: Collector) -> tuple[Site, tuple[Source, ...
     known = {s.id: s for s in sources}
     s = data.get("site", {})
     d = data.get("directory", {})
-    _unknown(r, s, {"name", "district", "tagline", "as_of", "ask"}, after="[site]")
+    _unknown(r, s, {"name", "district", "tagline", "as_of", "ask", "logo", "tab_title"}, after="[site]")
     _unknown(r, d, {"title", "nav", "summary", "review_by", "sources", "help_category"}, after="[directory]")
     help_category = d.get("help_category", "")
     if help_category and help_category not in {c.id for c in categories}:
         r.error(f"[directory] help_category {help_category!r} is not a category id", "help_category", after="[directory]")
         help_category = ""
-    for key in ("name", "district", "tagline", "ask"):
+    for key in ("name", "district", "tagline", "ask", "tab_title"):
         lines[key] = r.line_of(key, after="[site]")
     for key in ("title", "nav", "summary"):
         lines[f"directory:{key}"] = r.line_of(key, after="[directory]")
@@ -99,6 +100,8 @@ def _load_site(root: Path, problems: Collector) -> tuple[Site, tuple[Source, ...
         file=rel,
         lines=lines,
         help_category=str(help_category),
+        logo=_logo(r, s.get("logo"), root, after="[site]"),
+        tab_title=_text(r, s, "tab_title", required=False, after="[site]"),
     )
     return site, tuple(sources), tuple(categories)
 

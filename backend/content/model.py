@@ -163,7 +163,9 @@ class Site:
     directory_sources: tuple[Source, ...]
     file: str
     lines: dict[str, int] = field(hash=False, compare=False)
-    help_category: str = ""  # the category whose phones a search that finds nothing offers
+    help_category: str = ""  # the category whose phones a search that finds nothing offers (and the home page's "Get help now")
+    logo: str = ""  # an image of the content pack (branding.py), shown beside the district's name; "" for none
+    tab_title: str = ""  # what every browser tab and history entry says instead of the site name; "" for the site name
 
 
 @dataclass(frozen=True)
@@ -219,6 +221,11 @@ def units(c: Content) -> list[Unit]:
         Unit("site", site.district, "The school district's name", site.file, site.lines["district"]),
         Unit("site", site.tagline, "Under the app's name on the language chooser and home page", site.file, site.lines["tagline"]),
         Unit("site", site.ask, "Shown on a page that may be out of date: whom to ask", site.file, site.lines["ask"]),
+        *(
+            [Unit("site", site.tab_title, "The neutral title of every browser tab and history entry: keep it neutral", site.file, site.lines["tab_title"])]
+            if site.tab_title
+            else []
+        ),
         Unit("page:services", site.directory_title, "Title of the service directory", site.file, site.lines["directory:title"]),
         Unit("page:services", site.directory_nav, "Short label of the service directory in the main navigation", site.file, site.lines["directory:nav"]),
         Unit("page:services", site.directory_summary, "Summary of the service directory", site.file, site.lines["directory:summary"]),

@@ -5,6 +5,7 @@
     translator.py   lookups with per-unit fallback to English
     dates.py        dates in each language's words and digits: the catalog's month names and pattern, else CLDR's
     extract.py      messages.pot from content and templates, merged into every catalog
+    names.py        other names people use for a language (locales/other-names.toml)
 """
 
 from .catalogs import (
@@ -20,9 +21,10 @@ from .catalogs import (
     status_of,
 )
 from .languages import REVIEW_HEADER, SOURCE, Language, plural_index, source_language
+from .names import folded, other_names
 from .translator import Translator
 
 __all__ = [
-    "REVIEW_HEADER", "SOURCE", "Catalog", "Language", "Status", "Translator", "catalog_problems", "discover", "load_catalogs",
+    "REVIEW_HEADER", "SOURCE", "Catalog", "Language", "Status", "Translator", "catalog_problems", "discover", "folded", "load_catalogs", "other_names",
     "parse_catalog", "plural_index", "problems_in", "raise_problems", "read_catalog", "source_language", "status_of",
 ]

@@ -1,5 +1,5 @@
 /* Puente page script: everything here enhances a page that is complete without it.
-   Offline status and updates (service worker), install, quick exit, remembered language. */
+   Offline status and updates (service worker), install, quick exit, menus, read aloud, remembered language. */
 (() => {
   "use strict";
   const body = document.body;
@@ -14,6 +14,8 @@
 
   // Quick exit: a button, or Shift pressed three times. location.replace leaves no back-button entry;
   // a later "back" into the app (bfcache or history) is sent on to the neutral site again.
+  // As in GOV.UK's "Exit this page", a Shift counts when it is let go with no other key pressed since
+  // it went down (so not a capital letter), three within a second, and never while typing in a field.
   const EXIT_FLAG = "puente-exit";
   function quickExit(event) {
     if (event) event.preventDefault();
@@ -24,11 +26,22 @@
   }
   const exitLink = $("quick-exit");
   if (exitLink) exitLink.addEventListener("click", quickExit);
+  const typing = (el) => Boolean(el && (el.isContentEditable || el.tagName === "TEXTAREA" || el.tagName === "SELECT"
+    || (el.tagName === "INPUT" && !/^(button|submit|reset|checkbox|radio|image|file|range|color)$/.test(el.type))));
   let shifts = [];
+  let shiftAlone = false;
   document.addEventListener("keydown", (event) => {
-    if (event.key !== "Shift" || event.repeat) return;
+    if (event.key === "Shift") { shiftAlone = !event.repeat && !typing(event.target); return; }
+    shiftAlone = false;
+    shifts = []; // any other key between two presses starts the count again
+  });
+  document.addEventListener("keyup", (event) => {
+    if (event.key !== "Shift") return;
+    const counts = shiftAlone && !typing(event.target);
+    shiftAlone = false;
+    if (!counts) { shifts = []; return; }
     const now = Date.now();
-    shifts = shifts.filter((t) => now - t < 2000).concat(now);
+    shifts = shifts.filter((t) => now - t <= 1000).concat(now);
     if (shifts.length >= 3) quickExit();
   });
   window.addEventListener("pageshow", (event) => {
@@ -66,27 +79,74 @@
     }
   }
 
-  // Install: Chromium's prompt where offered; step-by-step instructions on iPhone and iPad.
+  // Menus: one open at a time; Escape closes the open one and returns to its button.
+  const menus = Array.from(document.querySelectorAll("details.menu"));
+  for (const menu of menus) {
+    menu.addEventListener("toggle", () => {
+      if (menu.open) for (const other of menus) if (other !== menu) other.open = false;
+    });
+  }
+  document.addEventListener("keydown", (event) => {
+    const open = event.key === "Escape" && menus.find((m) => m.open);
+    if (open) { open.open = false; open.querySelector("summary").focus(); }
+  });
+
+  // Install: a banner near the top on a visit where the app can be installed: Chromium's prompt where it
+  // is offered, the Add to Home Screen steps on iPhone and iPad. Closing it is remembered on this device
+  // only (localStorage); the footer's button brings it back.
+  const DISMISSED = "puente-install-closed";
+  const banner = $("install-banner");
+  const standalone = navigator.standalone || window.matchMedia("(display-mode: standalone)").matches;
+  const iOS = /iPhone|iPad|iPod/.test(navigator.userAgent) || (navigator.platform === "MacIntel" && navigator.maxTouchPoints > 1);
   let deferredPrompt = null;
+  function offerInstall() {
+    if (!banner || standalone) return;
+    if (store.get(DISMISSED)) $("install-again").hidden = false;
+    else banner.hidden = false;
+  }
   window.addEventListener("beforeinstallprompt", (event) => {
     event.preventDefault();
     deferredPrompt = event;
     if ($("install")) $("install").hidden = false;
+    offerInstall();
+  });
+  window.addEventListener("appinstalled", () => {
+    if (banner) banner.hidden = true;
+    $("install-again").hidden = true;
   });
   if ($("install-button")) {
     $("install-button").addEventListener("click", async () => {
       if (!deferredPrompt) return;
       deferredPrompt.prompt();
-      await deferredPrompt.userChoice;
+      const choice = await deferredPrompt.userChoice;
       deferredPrompt = null;
       $("install").hidden = true;
+      if (choice && choice.outcome === "accepted") banner.hidden = true;
     });
   }
-  const standalone = navigator.standalone || window.matchMedia("(display-mode: standalone)").matches;
-  const iOS = /iPhone|iPad|iPod/.test(navigator.userAgent) || (navigator.platform === "MacIntel" && navigator.maxTouchPoints > 1);
-  if (iOS && !standalone && $("ios-install")) $("ios-install").hidden = false;
+  if ($("install-close")) {
+    $("install-close").addEventListener("click", () => {
+      banner.hidden = true;
+      $("install-again").hidden = false;
+      store.set(DISMISSED, "1");
+      $("main").focus();
+    });
+    $("install-open").addEventListener("click", () => {
+      banner.hidden = false;
+      $("install-again").hidden = true;
+      banner.scrollIntoView({ block: "nearest" });
+      $("install-close").focus();
+    });
+  }
+  if (iOS && !standalone && $("ios-install")) {
+    $("ios-install").hidden = false;
+    offerInstall();
+  }
   // Directions: the page links geo: (Android's maps app); iPhones and iPads get Apple Maps' link instead.
   if (iOS) document.querySelectorAll("a[data-ios]").forEach((a) => { a.href = a.dataset.ios; });
+
+  const listen = $("listen");
+  if (listen) readAloud(listen);
 
   // Offline: register the worker, ask it to keep this language, and offer updates when one waits.
   if (!("serviceWorker" in navigator)) return;
@@ -125,4 +185,145 @@
     };
     reg.active.postMessage({ type: "cache-language", lang }, [channel.port2]);
   });
+
+  // Read aloud: only the phone's own voices (localService), in the page's language, so nothing said or
+  // read leaves the phone. It reads <main> a sentence at a time and highlights the sentence being read.
+  // Where the phone has no such voice, the row says so in the page's language and offers no button.
+  function readAloud(box) {
+    const synth = window.speechSynthesis;
+    const pageLang = document.documentElement.lang;
+    const buttons = {};
+    for (const b of box.querySelectorAll("button[data-listen]")) buttons[b.dataset.listen] = b;
+    const show = (...names) => {
+      const focused = box.contains(document.activeElement);
+      for (const [name, b] of Object.entries(buttons)) b.hidden = !names.includes(name);
+      if (focused && names.length) buttons[names[0]].focus();
+    };
+    const none = () => {
+      show();
+      if (box.querySelector(".listen-none")) return;
+      const p = document.createElement("p");
+      p.className = "listen-none";
+      p.textContent = box.dataset.none;
+      box.append(p);
+    };
+    if (!synth || typeof window.SpeechSynthesisUtterance !== "function") { none(); return; }
+    const norm = (tag) => String(tag || "").replace(/_/g, "-").toLowerCase();
+    let voice = null;
+    let queue = [];
+    let at = 0;
+    let current = null;
+    function findVoice() {
+      const want = norm(pageLang);
+      const local = synth.getVoices().filter((v) => v.localService === true);
+      voice = local.find((v) => norm(v.lang) === want) || local.find((v) => norm(v.lang).split("-")[0] === want.split("-")[0]) || null;
+      if (voice && !current && buttons.play.hidden && buttons.resume.hidden) {
+        const said = box.querySelector(".listen-none");
+        if (said) said.remove();
+        show("play");
+      }
+      return voice;
+    }
+    if (!findVoice()) {
+      // voices can arrive a moment after the page (Chrome loads them in the background)
+      if (synth.addEventListener) synth.addEventListener("voiceschanged", findVoice);
+      setTimeout(() => { if (!voice) none(); }, 1500);
+    }
+
+    const BLOCKS = "h1, h2, h3, h4, p, li, dt, dd, address, figcaption, td, th";
+    const SKIP = ".listen, .notice, .breadcrumb, .share-panel, .page-meta, [hidden], script, svg";
+    const segmenter = window.Intl && Intl.Segmenter ? new Intl.Segmenter(pageLang, { granularity: "sentence" }) : null;
+    function split(text) {
+      if (segmenter) return Array.from(segmenter.segment(text), (s) => [s.index, s.segment]);
+      const out = [];
+      const re = /[^.!?।။።؟。]+[.!?।။።؟。]*\s*/g;
+      for (let m = re.exec(text); m; m = re.exec(text)) out.push([m.index, m[0]]);
+      return out;
+    }
+    // Every sentence of <main> in the page's language, with the Range it covers (for the highlight).
+    function sentences() {
+      const out = [];
+      for (const block of $("main").querySelectorAll(BLOCKS)) {
+        if (block.closest(SKIP) || (block.closest("[lang]") || {}).lang !== pageLang) continue;
+        const nodes = [];
+        let text = "";
+        const walker = document.createTreeWalker(block, NodeFilter.SHOW_TEXT);
+        while (walker.nextNode()) {
+          const node = walker.currentNode;
+          const parent = node.parentElement;
+          if (parent.closest(BLOCKS) !== block || parent.closest(SKIP)) continue;
+          nodes.push([node, text.length]);
+          text += node.data;
+        }
+        const point = (offset, end) => {
+          let i = nodes.length - 1;
+          while (i > 0 && (end ? nodes[i][1] >= offset : nodes[i][1] > offset)) i -= 1;
+          return [nodes[i][0], Math.min(offset - nodes[i][1], nodes[i][0].length)];
+        };
+        for (const [index, segment] of split(text)) {
+          const said = segment.trim();
+          if (!said) continue;
+          const start = index + segment.indexOf(said);
+          const range = document.createRange();
+          range.setStart(...point(start, false));
+          range.setEnd(...point(start + said.length, true));
+          out.push({ text: said, block, range });
+        }
+      }
+      return out;
+    }
+    const highlights = window.CSS && CSS.highlights && typeof window.Highlight === "function" ? CSS.highlights : null;
+    function mark(item) {
+      unmark();
+      if (!item) return;
+      if (highlights) highlights.set("listen", new Highlight(item.range));
+      else item.block.classList.add("listen-reading");
+      item.block.scrollIntoView({ block: "nearest" });
+    }
+    function unmark() {
+      if (highlights) highlights.delete("listen");
+      for (const el of document.querySelectorAll(".listen-reading")) el.classList.remove("listen-reading");
+    }
+    function speakNext() {
+      if (at >= queue.length) { stop(); return; }
+      const item = queue[at];
+      const utterance = new SpeechSynthesisUtterance(item.text);
+      utterance.voice = voice;
+      utterance.lang = pageLang;
+      utterance.rate = 0.9;
+      const done = () => {
+        if (current !== utterance) return; // stopped or paused: nothing follows
+        at += 1;
+        speakNext();
+      };
+      utterance.onend = done;
+      utterance.onerror = done;
+      current = utterance;
+      mark(item);
+      synth.speak(utterance);
+    }
+    function halt() {
+      current = null;
+      synth.cancel();
+    }
+    function stop() {
+      halt();
+      unmark();
+      show("play");
+    }
+    buttons.play.addEventListener("click", () => {
+      if (!voice) return;
+      halt();
+      queue = sentences();
+      at = 0;
+      show("pause", "stop");
+      speakNext();
+    });
+    // Pausing stops the voice and resuming starts the sentence again: the same on every phone
+    // (Android's speechSynthesis.pause() does nothing).
+    buttons.pause.addEventListener("click", () => { halt(); show("resume", "stop"); });
+    buttons.resume.addEventListener("click", () => { show("pause", "stop"); speakNext(); });
+    buttons.stop.addEventListener("click", stop);
+    window.addEventListener("pagehide", () => synth.cancel());
+  }
 })();

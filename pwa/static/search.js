@@ -9,8 +9,11 @@
   const form = document.getElementById("search-form");
   if (!form) return;
   const input = form.elements.q;
-  const list = document.getElementById("search-results");
   const status = document.getElementById("search-status");
+  // The results list exists only once there are results: no empty list before a search.
+  const list = document.createElement("ol");
+  list.id = "search-results";
+  list.className = "search-results";
   const help = document.getElementById("search-help");
   const lang = document.body.dataset.lang;
   // The help below stays until results take its place: hiding it on load would move the page under the reader.
@@ -152,6 +155,8 @@
 
   function show(query, results) {
     list.textContent = "";
+    if (results.length && !list.isConnected) status.after(list);
+    else if (!results.length) list.remove();
     status.textContent = query ? (results.length ? status.dataset.results : status.dataset.none).replace("{q}", query) : "";
     help.hidden = results.length > 0;
     for (const result of results.slice(0, 30)) {
