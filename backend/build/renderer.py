@@ -23,6 +23,7 @@ from ..content import Content, markup
 from ..i18n import Language, Translator, source_language
 from .inputs import Inputs
 from .links import base_url
+from .trace import TracedEnvironment, TracedTranslator, note
 
 
 class _CompiledOnce(BytecodeCache):
@@ -55,7 +56,7 @@ class Renderer:
         self.env = self.environment()  # for the pages that belong to no one language (chooser, liaison page)
 
     def environment(self) -> Environment:
-        env = Environment(
+        env = TracedEnvironment(  # records the templates each output reads (trace.py)
             loader=self._loader,
             bytecode_cache=self._compiled,
             autoescape=True,
@@ -67,6 +68,7 @@ class Renderer:
         return env
 
     def asset(self, name: str) -> str:
+        note("asset", name)
         return self.assets[name]
 
     def language(self, lang: Language) -> LanguageRenderer:
@@ -86,7 +88,7 @@ class LanguageRenderer:
     def __init__(self, parent: Renderer, lang: Language):
         self.parent, self.lang = parent, lang
         self.cfg, self.content, self.languages = parent.cfg, parent.content, parent.languages
-        self.translator = Translator.of(parent.inputs.catalog(lang.tag))
+        self.translator = TracedTranslator.wrap(Translator.of(parent.inputs.catalog(lang.tag)))  # records what it is asked
         self.prefix = f"/{lang.tag}"
         self.env = parent.environment()
         # UI strings are text: escaped here, so Jinja's Markup wrapping of gettext output marks

@@ -1,0 +1,172 @@
+"""Incremental builds: each output's recorded reads and key, and the files it made, kept in the data dir.
+
+    <data>/cache/render/<lang>.json        per output of a language (and "_root" for the rest):
+                                           {"key", "deps", "files": [[path, sha256], ...]}, and the
+                                           language's whole-language key
+    <data>/cache/blobs/<sha256[:2]>/<sha256>   every file a build made, by content hash (read-only)
+    <data>/cache/compressed/<sha256>.br|.gz    their compressed variants (compress.py)
+
+An output's key hashes the release-wide key (everything every page may read: release_key) with
+the answer, in this build, to each read it recorded the last time it rendered (trace.py). Same
+key: its files are taken from the blobs as they are. A language whose whole-language key is the
+same (same catalog, same English entities, templates and assets) reuses every output at once.
+Anything missing or damaged in the cache is a miss: the output is rendered again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import babel
+import jinja2
+import markupsafe
+import polib
+import segno
+
+from .._files import atomic_json, atomic_write
+from ..i18n import Translator
+from .inputs import BACKEND, Inputs
+from .links import base_url
+from .trace import Dep
+
+FORMAT = "1"  # bump when the manifest's shape changes
+
+
+def _sha(*parts: str) -> str:
+    h = hashlib.sha256()
+    for part in parts:
+        h.update(part.encode("utf-8", "surrogatepass"))
+        h.update(b"\0")
+    return h.hexdigest()
+
+
+def code_hash() -> str:
+    """The backend's source and the libraries that shape the output: any change renders everything again."""
+    h = hashlib.sha256(f"{FORMAT} {jinja2.__version__} {markupsafe.__version__} {babel.__version__} {segno.__version__} {polib.__version__}".encode())
+    for path in sorted(BACKEND.rglob("*.py")):
+        h.update(str(path.relative_to(BACKEND)).encode() + b"\0" + path.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
+def release_key(inputs: Inputs) -> str:
+    """What every output may read without a door that records it (see trace.py): the code, the settings,
+    the languages, the site, categories and notices, the pages' and services' structure, and what the
+    date decides (pages past review, notices shown). The build reads the date nowhere else."""
+    cfg, c = inputs.cfg, inputs.content
+    today = cfg.today
+    share = c.share
+    parts = [
+        code_hash(),
+        cfg.exit_url, base_url(cfg), str(bool(cfg.public_url)),
+        repr(inputs.languages),
+        repr(c.site), repr(c.sources), repr(c.categories), repr(c.notices),
+        repr([(n.id, n.expires >= today, n.active(today)) for n in c.notices]),
+        repr([(p.id, p.path, p.order, p.file, today > p.review_by) for p in c.pages]),
+        repr([(s.id, s.category, s.file) for s in c.services]),
+        repr(today > c.site.directory_review_by),
+        repr(share and ([s.id for s in share.contacts], share.contacts_category, [(p.id, b.text) for p, b in share.card])),
+    ]
+    return _sha(*parts)
+
+
+class Fingerprints:
+    """The answer, in this build, to every read an output can record (trace.Dep)."""
+
+    def __init__(self, inputs: Inputs, assets: dict[str, str]):
+        self.inputs, self.assets = inputs, assets
+        self.release = release_key(inputs)
+        self.english: dict[str, str] = {}
+        for p in inputs.content.pages:
+            self.english[p.context] = _sha(self.english.get(p.context, ""), repr(p))
+        for s in inputs.content.services:
+            self.english[s.context] = _sha(self.english.get(s.context, ""), repr(s))
+        self._catalogs: dict[str, tuple[dict[str, str], dict[str, str]]] = {}
+        self._templates: dict[str, str] = {}
+        self.index_names: dict[str, str] = {}  # lang -> this build's search index name, once rendered
+
+    def _catalog(self, tag: str) -> tuple[dict[str, str], dict[str, str]]:
+        """(msgctxt -> hash of its translations, ui msgid -> hash of its translation) of one language."""
+        if tag not in self._catalogs:
+            by_context: dict[str, list[str]] = {}
+            ui: dict[str, str] = {}
+            for (ctx, msgid), e in Translator.of(self.inputs.catalog(tag)).entries.items():
+                answer = repr((e.msgstr, sorted(e.msgstr_plural.items())))
+                if ctx == "ui":
+                    ui[msgid] = answer
+                else:
+                    by_context.setdefault(ctx, []).append(_sha(msgid, answer))
+            self._catalogs[tag] = ({ctx: _sha(*sorted(v)) for ctx, v in by_context.items()}, ui)
+        return self._catalogs[tag]
+
+    def template(self, name: str) -> str:
+        if name not in self._templates:
+            try:
+                self._templates[name] = hashlib.sha256((self.inputs.cfg.pwa / "templates" / name).read_bytes()).hexdigest()
+            except OSError:
+                self._templates[name] = "missing"
+        return self._templates[name]
+
+    def of(self, dep: Dep) -> str:
+        kind = dep[0]
+        if kind == "t":
+            return self.english.get(dep[2], "") + self._catalog(dep[1])[0].get(dep[2], "")
+        if kind == "u":
+            return self._catalog(dep[1])[1].get(dep[2], "")
+        if kind == "tpl":
+            return self.template(dep[1])
+        if kind == "asset":
+            return self.assets.get(dep[1], "missing")
+        if kind == "idx":
+            return self.index_names.get(dep[1], "")
+        return "unknown"  # a read this build cannot answer: never equal to a recorded key
+
+    def key(self, scope: str, name: str, deps: Iterable[Dep]) -> str:
+        return _sha(self.release, scope, name, *(f"{'|'.join(d)}={self.of(d)}" for d in sorted(deps)))
+
+    def language_key(self, tag: str) -> str:
+        """Everything any output of one language can read, at once: same key, every output is reused."""
+        catalog = self.inputs.catalog(tag)
+        templates = sorted(p.relative_to(self.inputs.cfg.pwa / "templates").as_posix() for p in (self.inputs.cfg.pwa / "templates").rglob("*") if p.is_file())
+        return _sha(
+            self.release, tag, "\n".join(catalog.lines) if catalog else "",
+            repr(sorted(self.english.items())), repr(sorted(self.assets.items())),
+            *(f"{t}={self.template(t)}" for t in templates),
+        )
+
+
+class RenderCache:
+    """The render cache of one data directory (see the module's docstring)."""
+
+    def __init__(self, root: Path):
+        self.root = Path(root)
+        self.blobs = self.root / "blobs"
+        self.compressed = self.root / "compressed"
+
+    def blob(self, sha: str) -> Path:
+        return self.blobs / sha[:2] / sha
+
+    def put(self, data: bytes) -> str:
+        """Keep `data` by its hash; return the hash."""
+        sha = hashlib.sha256(data).hexdigest()
+        path = self.blob(sha)
+        if not path.exists():
+            atomic_write(path, data, 0o444)
+        return sha
+
+    def has(self, sha: str) -> bool:
+        return os.path.exists(self.blob(sha))
+
+    def manifest(self, scope: str) -> dict[str, Any]:
+        try:
+            data = json.loads((self.root / "render" / f"{scope}.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+        return data if isinstance(data, dict) and data.get("format") == FORMAT else {}
+
+    def save(self, scope: str, manifest: dict[str, Any]) -> None:
+        atomic_json(self.root / "render" / f"{scope}.json", {**manifest, "format": FORMAT})
