@@ -15,24 +15,21 @@ Anything missing or damaged in the cache is a miss: the output is rendered again
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import hashlib
+import importlib.metadata
 import json
 import os
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-import babel
-import jinja2
-import markupsafe
-import polib
-import segno
-
 from .._files import atomic_json, atomic_write
 from ..i18n import Translator
 from .inputs import BACKEND, Inputs
 from .links import base_url
-from .trace import Dep
+from .trace import Dep, text_hash
 
 FORMAT = "1"  # bump when the manifest's shape changes
 
@@ -45,9 +42,11 @@ def _sha(*parts: str) -> str:
     return h.hexdigest()
 
 
+@functools.lru_cache(maxsize=1)
 def code_hash() -> str:
     """The backend's source and the libraries that shape the output: any change renders everything again."""
-    h = hashlib.sha256(f"{FORMAT} {jinja2.__version__} {markupsafe.__version__} {babel.__version__} {segno.__version__} {polib.__version__}".encode())
+    versions = " ".join(importlib.metadata.version(name) for name in ("jinja2", "markupsafe", "babel", "segno", "polib"))
+    h = hashlib.sha256(f"{FORMAT} {versions}".encode())
     for path in sorted(BACKEND.rglob("*.py")):
         h.update(str(path.relative_to(BACKEND)).encode() + b"\0" + path.read_bytes() + b"\0")
     return h.hexdigest()
@@ -80,28 +79,36 @@ class Fingerprints:
     def __init__(self, inputs: Inputs, assets: dict[str, str]):
         self.inputs, self.assets = inputs, assets
         self.release = release_key(inputs)
-        self.english: dict[str, str] = {}
+        self.full: dict[str, str] = {}  # msgctxt -> the English entity it belongs to, all of it
+        self.head: dict[str, tuple[set[str], str]] = {}  # a page's msgctxt -> (hashes of its title, nav, summary; the page without its blocks)
         for p in inputs.content.pages:
-            self.english[p.context] = _sha(self.english.get(p.context, ""), repr(p))
+            self.full[p.context] = _sha(repr(p))
+            self.head[p.context] = ({text_hash(t) for t in (p.title, p.nav, p.summary) if t}, _sha(repr(dataclasses.replace(p, blocks=()))))
         for s in inputs.content.services:
-            self.english[s.context] = _sha(self.english.get(s.context, ""), repr(s))
-        self._catalogs: dict[str, tuple[dict[str, str], dict[str, str]]] = {}
+            self.full[s.context] = _sha(repr(s))
+        self._catalogs: dict[str, tuple[dict[tuple[str, str], str], dict[str, str]]] = {}
         self._templates: dict[str, str] = {}
         self.index_names: dict[str, str] = {}  # lang -> this build's search index name, once rendered
 
-    def _catalog(self, tag: str) -> tuple[dict[str, str], dict[str, str]]:
-        """(msgctxt -> hash of its translations, ui msgid -> hash of its translation) of one language."""
+    def _catalog(self, tag: str) -> tuple[dict[tuple[str, str], str], dict[str, str]]:
+        """({(msgctxt, text hash): its translation}, {ui text hash: its translation}) of one language."""
         if tag not in self._catalogs:
-            by_context: dict[str, list[str]] = {}
+            units: dict[tuple[str, str], str] = {}
             ui: dict[str, str] = {}
             for (ctx, msgid), e in Translator.of(self.inputs.catalog(tag)).entries.items():
                 answer = repr((e.msgstr, sorted(e.msgstr_plural.items())))
                 if ctx == "ui":
-                    ui[msgid] = answer
+                    ui[text_hash(msgid)] = answer
                 else:
-                    by_context.setdefault(ctx, []).append(_sha(msgid, answer))
-            self._catalogs[tag] = ({ctx: _sha(*sorted(v)) for ctx, v in by_context.items()}, ui)
+                    units[(ctx, text_hash(msgid))] = answer
+            self._catalogs[tag] = (units, ui)
         return self._catalogs[tag]
+
+    def english(self, ctx: str, h: str) -> str:
+        head = self.head.get(ctx)
+        if head is not None and h in head[0]:
+            return "head " + head[1]
+        return "all " + self.full.get(ctx, "")  # site, categories, notices: in the release-wide key
 
     def template(self, name: str) -> str:
         if name not in self._templates:
@@ -114,7 +121,9 @@ class Fingerprints:
     def of(self, dep: Dep) -> str:
         kind = dep[0]
         if kind == "t":
-            return self.english.get(dep[2], "") + self._catalog(dep[1])[0].get(dep[2], "")
+            return self._catalog(dep[1])[0].get((dep[2], dep[3]), "")
+        if kind == "en":
+            return self.english(dep[1], dep[2])
         if kind == "u":
             return self._catalog(dep[1])[1].get(dep[2], "")
         if kind == "tpl":
@@ -134,7 +143,7 @@ class Fingerprints:
         templates = sorted(p.relative_to(self.inputs.cfg.pwa / "templates").as_posix() for p in (self.inputs.cfg.pwa / "templates").rglob("*") if p.is_file())
         return _sha(
             self.release, tag, "\n".join(catalog.lines) if catalog else "",
-            repr(sorted(self.english.items())), repr(sorted(self.assets.items())),
+            repr(sorted(self.full.items())), repr(sorted(self.assets.items())),
             *(f"{t}={self.template(t)}" for t in templates),
         )
 

@@ -30,7 +30,7 @@ import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from ..config import Config
 from ..content import hsds
@@ -41,6 +41,7 @@ from .cache import Fingerprints, RenderCache
 from .compress import CompressedCache, is_text, variants
 from .inputs import Inputs, load_inputs
 from .produce import Counts, Out, Producer, default_jobs
+from .progress import RECORD as PROGRESS_RECORD
 from .progress import Progress
 from .renderer import Renderer
 
@@ -203,11 +204,19 @@ def _write_files(site: Site, root: Path, link: bool) -> None:
         list(pool.map(one, rels))
 
 
-def build(cfg: Config, out: Path, progress: Progress | None = None) -> dict[str, Any]:
-    """Build a release into `out` (replacing it), reusing the render cache of the data directory; return release.json's data."""
-    site, info = render(load_inputs(cfg), render_cache(cfg), default_jobs(), progress)
-    write_release(site, out)
-    return info
+def build(cfg: Config, out: Path, stream: TextIO | None = None) -> dict[str, Any]:
+    """Build a release into `out` (replacing it), reusing the render cache of the data directory; return
+    release.json's data, with the one-line summary as "built". Progress goes to <data>/progress.json (and `stream`)."""
+    inputs = load_inputs(cfg)
+    progress = Progress("build", len(inputs.languages), cfg.data / PROGRESS_RECORD, stream)
+    try:
+        site, info = render(inputs, render_cache(cfg), default_jobs(), progress)
+        write_release(site, out)
+    except BaseException:
+        progress.finish("build failed", "failed")
+        raise
+    progress.finish(progress.summary())
+    return {**info, "built": progress.summary()}
 
 
 def render_cache(cfg: Config) -> RenderCache:

@@ -76,20 +76,19 @@ class Producer:
 
     def __init__(self, cache: RenderCache | None, fps: Fingerprints, scope: str):
         self.cache, self.fps, self.scope = cache, fps, scope
-        self.old: dict[str, Any] = cache.manifest(scope) if cache else {}
-        self.outputs: dict[str, Any] = {}
+        self._old: dict[str, tuple[str, list[Dep], list[Out]]] | None = None
+        self.outputs: dict[str, tuple[str, list[Dep], list[Out]]] = {}  # name -> (key, reads, files)
         self.counts = Counts()
         self.foreign = False  # read another language's catalog: the whole-language shortcut would be unsound
         self.compressed = CompressedCache(cache.compressed) if cache else None
 
     def one(self, name: str, make: Callable[[], list[tuple[str, str | bytes]]]) -> list[Out]:
         """The files of one output: from the cache when its recorded reads answer as before, else made."""
-        entry = self.old.get("outputs", {}).get(name)
+        entry = self.old.get(name)
         if self.cache is not None and entry is not None:
-            deps = [tuple(d) for d in entry["deps"]]
-            if self.fps.key(self.scope, name, deps) == entry["key"] and all(self.cache.has(sha) for _, sha, _ in entry["files"]):
+            key, deps, files = entry
+            if self.fps.key(self.scope, name, deps) == key and all(self.cache.has(f.sha) for f in files):
                 self.outputs[name] = entry
-                files = _stored(entry["files"])
                 self.counts.reuse(files)
                 return files
         with recording() as reads:
@@ -97,11 +96,23 @@ class Producer:
         index = self.fps.index_names.get(self.scope)
         if index and any(index.encode() in body for _, body in made):  # names this language's search index
             reads.add(("idx", self.scope))
-        if self.scope != "_root" and any(d[0] in "tu" and d[1] not in (self.scope, "en") for d in reads):
+        if self.scope != "_root" and any(d[0] in ("t", "u") and d[1] not in (self.scope, "en") for d in reads):
             self.foreign = True
         outs = [self.keep(rel, body) for rel, body in made]
-        self.outputs[name] = {"key": self.fps.key(self.scope, name, reads), "deps": sorted(reads), "files": _entries(outs)}
+        self.outputs[name] = (self.fps.key(self.scope, name, reads), sorted(reads), [f._replace(body=None) for f in outs])
         return outs
+
+    @property
+    def old(self) -> dict[str, tuple[str, list[Dep], list[Out]]]:
+        """What the last build of this scope kept: each output's key, reads and files."""
+        if self._old is None:
+            data = self.cache.manifest(self.scope) if self.cache else {}
+            table = [tuple(d) for d in data.get("deps", [])]
+            try:
+                self._old = {name: (o["key"], [table[i] for i in o["deps"]], _stored(o["files"])) for name, o in data.get("outputs", {}).items()}
+            except (KeyError, IndexError, TypeError, ValueError):
+                self._old = {}  # a damaged manifest: render everything of this scope again
+        return self._old
 
     def keep(self, rel: str, body: bytes) -> Out:
         """A file made in this build: into the cache (compressed there too), or kept in memory without one."""
@@ -114,9 +125,15 @@ class Producer:
             self.compressed.ensure(rel, body, sha)
         return Out(rel, sha, len(body))
 
-    def save(self, **extra: Any) -> None:
-        if self.cache is not None:
-            self.cache.save(self.scope, {"outputs": self.outputs, **extra})
+    def save(self) -> None:
+        """Keep each output's key, reads and files for the next build (reads once each, by number)."""
+        if self.cache is None:
+            return
+        table: dict[Dep, int] = {}
+        outputs = {}
+        for name, (key, deps, files) in self.outputs.items():
+            outputs[name] = {"key": key, "deps": [table.setdefault(d, len(table)) for d in deps], "files": _entries(files)}
+        self.cache.save(self.scope, {"deps": list(table), "outputs": outputs})
 
 
 @dataclass
@@ -134,11 +151,12 @@ def language(inputs: Inputs, renderer: Renderer, fps: Fingerprints, cache: Rende
     tag = lang.tag
     p = Producer(cache, fps, tag)
     whole = fps.language_key(tag) if cache is not None else ""
-    stored = p.old.get("whole")
-    if cache is not None and stored and stored["key"] == whole and all(cache.has(sha) for _, sha, _ in stored["files"]):
+    stored = cache.manifest(f"{tag}.whole") if cache is not None else {}
+    if cache is not None and stored.get("key") == whole:
         reused = _stored(stored["files"])
-        p.counts.reuse(reused)
-        return LanguageResult(tag, reused, stored["bundle"], p.counts, time.perf_counter() - started)
+        if all(cache.has(f.sha) for f in reused):
+            p.counts.reuse(reused)
+            return LanguageResult(tag, reused, stored["bundle"], p.counts, time.perf_counter() - started)
     lr = renderer.language(lang)
     files: list[Out] = []
     [index] = p.one("search", lambda: [(f"{tag}/{name}", data) for name, data in [pages.search_index(lr)]])
@@ -159,7 +177,9 @@ def language(inputs: Inputs, renderer: Renderer, fps: Fingerprints, cache: Rende
     sha = hashlib.sha256(bundle).hexdigest()
     files.append(p.keep(f"{tag}/bundle.{sha[:HASH_LEN]}.json", bundle))
     url = f"/{tag}/bundle.{sha[:HASH_LEN]}.json"
-    p.save(whole=None if p.foreign else {"key": whole, "files": _entries(files), "bundle": url})
+    p.save()
+    if cache is not None:
+        cache.save(f"{tag}.whole", {} if p.foreign else {"key": whole, "files": _entries(files), "bundle": url})
     return LanguageResult(tag, files, url, p.counts, time.perf_counter() - started)
 
 

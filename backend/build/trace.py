@@ -4,7 +4,10 @@ A build renders each output (a page, a language's search index, its contact card
 `recording()`. Everything a page may read that differs from build to build is read through one
 of three doors, and each door notes what went through it:
 
-    TracedTranslator.unit / ngettext    ("t", lang, msgctxt) or ("u", lang, ui msgid)
+    TracedTranslator.unit / ngettext    ("t", lang, msgctxt, h) and ("en", msgctxt, h), or ("u", lang, h) for
+                                         a UI string; h = text_hash(msgid): a unit's translation, and the
+                                         English entity it belongs to (a page without its blocks, when the
+                                         unit is its title, nav label or summary; all of it otherwise)
     TracedEnvironment._load_template    ("tpl", name): every template, include and import
     Renderer.asset                       ("asset", logical name)
 
@@ -21,6 +24,7 @@ same; tests/test_incremental.py checks that an incremental build equals a cold o
 from __future__ import annotations
 
 import contextvars
+import hashlib
 from collections.abc import Iterator, MutableMapping
 from contextlib import contextmanager
 from typing import Any
@@ -55,6 +59,17 @@ def note(*dep: str) -> None:
         deps.add(dep)
 
 
+_hashes: dict[str, str] = {}
+
+
+def text_hash(text: str) -> str:
+    """A short hash of a unit's English text (msgid), as reads record it."""
+    h = _hashes.get(text)
+    if h is None:
+        h = _hashes[text] = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+    return h
+
+
 class TracedTranslator(Translator):
     """A Translator that records which units of which language it was asked for."""
 
@@ -63,14 +78,18 @@ class TracedTranslator(Translator):
         return cls(translator.language, translator.entries)
 
     def unit(self, context: str, text: str) -> tuple[str, str | None]:
-        if context == "ui":
-            note("u", self.language.tag, text)
-        else:
-            note("t", self.language.tag, context)
+        deps = _current.get()
+        if deps is not None:
+            h = text_hash(text)
+            if context == "ui":
+                deps.add(("u", self.language.tag, h))
+            else:
+                deps.add(("t", self.language.tag, context, h))
+                deps.add(("en", context, h))
         return super().unit(context, text)
 
     def ngettext(self, singular: str, plural: str, n: int) -> str:
-        note("u", self.language.tag, singular)
+        note("u", self.language.tag, text_hash(singular))
         return super().ngettext(singular, plural, n)
 
 
