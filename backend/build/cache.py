@@ -16,9 +16,7 @@ Anything missing or damaged in the cache is a miss: the output is rendered again
 from __future__ import annotations
 
 import dataclasses
-import functools
 import hashlib
-import importlib.metadata
 import json
 import os
 from collections.abc import Iterable
@@ -27,11 +25,10 @@ from typing import Any
 
 from .._files import atomic_json, atomic_write
 from ..i18n import Translator
-from .inputs import BACKEND, Inputs
+from .inputs import CACHE_FORMAT as FORMAT
+from .inputs import Inputs, code_hash
 from .links import base_url
 from .trace import Dep, text_hash
-
-FORMAT = "1"  # bump when the manifest's shape changes
 
 
 def _sha(*parts: str) -> str:
@@ -39,16 +36,6 @@ def _sha(*parts: str) -> str:
     for part in parts:
         h.update(part.encode("utf-8", "surrogatepass"))
         h.update(b"\0")
-    return h.hexdigest()
-
-
-@functools.lru_cache(maxsize=1)
-def code_hash() -> str:
-    """The backend's source and the libraries that shape the output: any change renders everything again."""
-    versions = " ".join(importlib.metadata.version(name) for name in ("jinja2", "markupsafe", "babel", "segno", "polib"))
-    h = hashlib.sha256(f"{FORMAT} {versions}".encode())
-    for path in sorted(BACKEND.rglob("*.py")):
-        h.update(str(path.relative_to(BACKEND)).encode() + b"\0" + path.read_bytes() + b"\0")
     return h.hexdigest()
 
 

@@ -34,7 +34,6 @@ from typing import Any, TextIO
 
 from ..config import Config
 from ..content import hsds
-from ..i18n import raise_problems
 from ..policy import HASH_LEN, HEADERS_FILE, digest, hashed_name, static_headers
 from . import metadata, produce, share, worker
 from .cache import Fingerprints, RenderCache
@@ -97,7 +96,7 @@ def render(inputs: Inputs, cache: RenderCache | None = None, jobs: int = 1, prog
     """Validate the catalogs and render the whole release; raise ContentErrors on bad input. With a render
     cache, an output whose inputs did not change is taken from it (produce.py), and the files stay there."""
     cfg, content = inputs.cfg, inputs.content
-    raise_problems(list(inputs.catalogs))
+    inputs.raise_problems()
     site = Site(cache)
     assets = hash_assets(cfg, site)
     renderer = Renderer(inputs, assets)
