@@ -16,6 +16,7 @@ Anything missing or damaged in the cache is a miss: the output is rendered again
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import json
 import os
@@ -124,15 +125,17 @@ class Fingerprints:
     def key(self, scope: str, name: str, deps: Iterable[Dep]) -> str:
         return _sha(self.release, scope, name, *(f"{'|'.join(d)}={self.of(d)}" for d in sorted(deps)))
 
+    @functools.cached_property
+    def shared(self) -> str:
+        """What every language's outputs can read besides its own catalog: English, assets, every template."""
+        root = self.inputs.cfg.pwa / "templates"
+        templates = sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file())
+        return _sha(self.release, repr(sorted(self.full.items())), repr(sorted(self.assets.items())), *(f"{t}={self.template(t)}" for t in templates))
+
     def language_key(self, tag: str) -> str:
         """Everything any output of one language can read, at once: same key, every output is reused."""
         catalog = self.inputs.catalog(tag)
-        templates = sorted(p.relative_to(self.inputs.cfg.pwa / "templates").as_posix() for p in (self.inputs.cfg.pwa / "templates").rglob("*") if p.is_file())
-        return _sha(
-            self.release, tag, "\n".join(catalog.lines) if catalog else "",
-            repr(sorted(self.full.items())), repr(sorted(self.assets.items())),
-            *(f"{t}={self.template(t)}" for t in templates),
-        )
+        return _sha(self.shared, tag, self.inputs.catalog_keys.get(tag) or ("\n".join(catalog.lines) if catalog else ""))
 
 
 class RenderCache:
