@@ -122,13 +122,14 @@ def summarize(diff: dict[str, dict[str, list[str]]]) -> str:
 
 
 def _freeze(root: Path) -> None:
-    """Make a published release read-only, so nothing edits it in place."""
-    for path in root.rglob("*"):
-        if path.is_file():
-            path.chmod(0o444)
-    for path in sorted((p for p in root.rglob("*") if p.is_dir()), reverse=True):
-        path.chmod(0o555)
-    root.chmod(0o555)
+    """Make a published release read-only, so nothing edits it in place (files first, then folders, deepest first)."""
+    folders = []
+    for folder, _dirs, names in os.walk(root):
+        folders.append(folder)
+        for name in names:
+            os.chmod(os.path.join(folder, name), 0o444, follow_symlinks=False)
+    for folder in reversed(folders):
+        os.chmod(folder, 0o555)
 
 
 def remove_release(root: Path) -> None:

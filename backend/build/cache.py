@@ -144,17 +144,18 @@ class RenderCache:
     def __init__(self, root: Path):
         self.root = Path(root)
         self.blobs = self.root / "blobs"
+        self._blobs = str(self.blobs)
         self.compressed = self.root / "compressed"
 
-    def blob(self, sha: str) -> Path:
-        return self.blobs / sha[:2] / sha
+    def blob(self, sha: str) -> str:
+        return os.path.join(self._blobs, sha[:2], sha)
 
     def put(self, data: bytes) -> str:
         """Keep `data` by its hash; return the hash."""
         sha = hashlib.sha256(data).hexdigest()
         path = self.blob(sha)
-        if not path.exists():
-            atomic_write(path, data, 0o444)
+        if not os.path.exists(path):
+            atomic_write(Path(path), data, 0o444)
         return sha
 
     def has(self, sha: str) -> bool:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import os
 from pathlib import Path
 
 import brotli
@@ -52,16 +53,16 @@ class CompressedCache:
     def __init__(self, root: Path):
         self.root = Path(root)
 
-    def _stem(self, rel: str, sha: str) -> Path:
+    def _stem(self, rel: str, sha: str) -> str:
         quality, level = levels(rel)
-        return self.root / f"{sha}.{quality}{level}"
+        return os.path.join(self.root, f"{sha}.{quality}{level}")
 
     def paths(self, rel: str, sha: str) -> list[tuple[str, Path]] | None:
         """(suffix, cached file) of each variant, or None when this text at this level was never compressed."""
         stem = self._stem(rel, sha)
-        if not Path(f"{stem}.done").exists():
+        if not os.path.exists(stem + ".done"):
             return None
-        return [(s, Path(f"{stem}{s}")) for s in ENCODINGS if Path(f"{stem}{s}").exists()]
+        return [(s, Path(stem + s)) for s in ENCODINGS if os.path.exists(stem + s)]
 
     def ensure(self, rel: str, data: bytes, sha: str | None = None) -> list[tuple[str, Path]]:
         """Compress `data` unless it was compressed before; return (suffix, cached file) of each variant."""

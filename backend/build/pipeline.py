@@ -75,7 +75,7 @@ class Site:
     def read(self, rel: str) -> bytes:
         if rel in self.files or self.cache is None:
             return self.files[rel]
-        return self.cache.blob(self.shas[rel]).read_bytes()
+        return Path(self.cache.blob(self.shas[rel])).read_bytes()
 
 
 def hash_assets(cfg: Config, site: Site) -> dict[str, str]:
@@ -99,7 +99,7 @@ def render(inputs: Inputs, cache: RenderCache | None = None, jobs: int = 1, prog
     inputs.raise_problems()
     site = Site(cache)
     assets = hash_assets(cfg, site)
-    renderer = Renderer(inputs, assets)
+    renderer = Renderer(inputs, assets, cache.root / "jinja" if cache else None)
     fps = Fingerprints(inputs, assets)
     counts, bundles = Counts(), {}
     for result in produce.languages(inputs, renderer, fps, cache, jobs):
@@ -162,7 +162,7 @@ def write_release(site: Site, dest: Path, *, link: bool = False) -> None:
         raise
 
 
-def _place(src: Path, dst: Path, link: bool) -> None:
+def _place(src: Path | str, dst: Path | str, link: bool) -> None:
     if link:
         try:
             os.link(src, dst)
@@ -174,33 +174,42 @@ def _place(src: Path, dst: Path, link: bool) -> None:
 
 
 def _write_files(site: Site, root: Path, link: bool) -> None:
-    made: set[Path] = set()
+    """Every file and its variants: placed from the cache (compressing there what never was), or written."""
+    made: set[str] = set()
     compressed = CompressedCache(site.cache.compressed) if site.cache else None
-
-    def one(rel: str) -> None:
-        path = root / rel
-        if path.parent not in made:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            made.add(path.parent)
+    missing: list[str] = []
+    for rel in sorted(site.shas):
+        path = os.path.join(root, rel)
+        folder = os.path.dirname(path)
+        if folder not in made:
+            os.makedirs(folder, exist_ok=True)
+            made.add(folder)
+        if site.cache is None or compressed is None:
+            missing.append(rel)
+            continue
         sha = site.shas[rel]
-        if site.cache is None:
-            path.write_bytes(site.files[rel])
-            found = [(suffix, body) for suffix, body in variants(rel, site.files[rel]).items()] if is_text(rel) else []
-            for suffix, body in found:
-                Path(f"{path}{suffix}").write_bytes(body)
-            return
         _place(site.cache.blob(sha), path, link)
-        if compressed is not None and is_text(rel):
-            for suffix, cached in compressed.paths(rel, sha) or compressed.ensure(rel, site.read(rel), sha):
-                _place(cached, Path(f"{path}{suffix}"), link)
+        if is_text(rel):
+            found = compressed.paths(rel, sha)
+            if found is None:
+                missing.append(rel)
+                continue
+            for suffix, cached in found:
+                _place(cached, path + suffix, link)
 
-    rels = sorted(site.shas)
-    for rel in rels:  # directories first, in order, so the threads below never race to make one
-        if (root / rel).parent not in made:
-            (root / rel).parent.mkdir(parents=True, exist_ok=True)
-            made.add((root / rel).parent)
-    with ThreadPoolExecutor(max_workers=2) as pool:  # brotli and zlib release the GIL
-        list(pool.map(one, rels))
+    def one(rel: str) -> None:  # what is not in the cache yet: compressed here, two at a time
+        path = os.path.join(root, rel)
+        if site.cache is None or compressed is None:
+            Path(path).write_bytes(site.files[rel])
+            for suffix, body in (variants(rel, site.files[rel]).items() if is_text(rel) else ()):
+                Path(path + suffix).write_bytes(body)
+            return
+        for suffix, cached in compressed.ensure(rel, site.read(rel), site.shas[rel]):
+            _place(cached, Path(path + suffix), link)
+
+    if missing:
+        with ThreadPoolExecutor(max_workers=2) as pool:  # brotli and zlib release the GIL
+            list(pool.map(one, missing))
 
 
 def build(cfg: Config, out: Path, stream: TextIO | None = None) -> dict[str, Any]:

@@ -145,18 +145,32 @@ class LanguageResult:
     seconds: float = 0.0
 
 
+def unchanged(fps: Fingerprints, cache: RenderCache | None, tag: str) -> LanguageResult | None:
+    """A language whose whole-language key is the one its files were made with: those files, or None."""
+    if cache is None:
+        return None
+    started = time.perf_counter()
+    stored = cache.manifest(f"{tag}.whole")
+    if stored.get("key") != fps.language_key(tag):
+        return None
+    try:
+        reused = _stored(stored["files"])
+        bundle = str(stored["bundle"])
+    except (KeyError, TypeError, ValueError):
+        return None
+    if not all(cache.has(f.sha) for f in reused):
+        return None
+    counts = Counts()
+    counts.reuse(reused)
+    return LanguageResult(tag, reused, bundle, counts, time.perf_counter() - started)
+
+
 def language(inputs: Inputs, renderer: Renderer, fps: Fingerprints, cache: RenderCache | None, lang: Language) -> LanguageResult:
     """Every file of one language (its pages, cards, search index, 404, manifest, print pages, bundle)."""
     started = time.perf_counter()
     tag = lang.tag
     p = Producer(cache, fps, tag)
     whole = fps.language_key(tag) if cache is not None else ""
-    stored = cache.manifest(f"{tag}.whole") if cache is not None else {}
-    if cache is not None and stored.get("key") == whole:
-        reused = _stored(stored["files"])
-        if all(cache.has(f.sha) for f in reused):
-            p.counts.reuse(reused)
-            return LanguageResult(tag, reused, stored["bundle"], p.counts, time.perf_counter() - started)
     lr = renderer.language(lang)
     files: list[Out] = []
     [index] = p.one("search", lambda: [(f"{tag}/{name}", data) for name, data in [pages.search_index(lr)]])
@@ -205,14 +219,21 @@ def languages(inputs: Inputs, renderer: Renderer, fps: Fingerprints, cache: Rend
     """Every language's result, as each finishes: in `jobs` forked worker processes, which inherit the
     inputs read once by this one (nothing is pickled but a tag there and a list of files back)."""
     global _JOB
-    if jobs <= 1 or len(inputs.languages) < 2:
-        for lang in inputs.languages:
+    todo = []
+    for lang in inputs.languages:  # languages whose every input is unchanged need no worker
+        same = unchanged(fps, cache, lang.tag)
+        if same is None:
+            todo.append(lang)
+        else:
+            yield same
+    if jobs <= 1 or len(todo) < 2:
+        for lang in todo:
             yield language(inputs, renderer, fps, cache, lang)
         return
     _JOB = (inputs, renderer, fps, cache)
     try:
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork")) as pool:
-            futures = [pool.submit(_one_language, lang.tag) for lang in inputs.languages]
+        with ProcessPoolExecutor(max_workers=min(jobs, len(todo)), mp_context=multiprocessing.get_context("fork")) as pool:
+            futures = [pool.submit(_one_language, lang.tag) for lang in todo]
             for future in as_completed(futures):
                 yield future.result()
     finally:

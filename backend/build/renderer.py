@@ -10,6 +10,7 @@ parent's globals dict, and installing gettext there leaked English into other la
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from typing import Any
 
 from babel import Locale
@@ -18,6 +19,7 @@ from jinja2 import BytecodeCache, Environment, FileSystemLoader, StrictUndefined
 from jinja2.bccache import Bucket
 from markupsafe import Markup, escape
 
+from .._files import atomic_write
 from ..config import Config
 from ..content import Content, markup
 from ..i18n import Language, Translator, source_language
@@ -27,23 +29,35 @@ from .trace import TracedEnvironment, TracedTranslator, note
 
 
 class _CompiledOnce(BytecodeCache):
-    """Templates compiled once per build, shared by every language's environment."""
+    """Templates compiled once per build, shared by every language's environment; with a directory (the
+    render cache's), once per version of their source (Jinja checks each one's checksum when it loads)."""
 
-    def __init__(self) -> None:
+    def __init__(self, directory: Path | None = None) -> None:
         self.code: dict[str, bytes] = {}
+        self.directory = directory
 
     def load_bytecode(self, bucket: Bucket) -> None:
+        if bucket.key not in self.code and self.directory is not None:
+            try:
+                self.code[bucket.key] = (self.directory / f"{bucket.key}.jinja").read_bytes()
+            except OSError:
+                pass
         if bucket.key in self.code:
             bucket.bytecode_from_string(self.code[bucket.key])
 
     def dump_bytecode(self, bucket: Bucket) -> None:
-        self.code[bucket.key] = bucket.bytecode_to_string()
+        self.code[bucket.key] = code = bucket.bytecode_to_string()
+        if self.directory is not None:
+            try:
+                atomic_write(self.directory / f"{bucket.key}.jinja", code)
+            except OSError:
+                pass  # only costs a compile next time
 
 
 class Renderer:
     """What every language of one build shares."""
 
-    def __init__(self, inputs: Inputs, assets: dict[str, str]):
+    def __init__(self, inputs: Inputs, assets: dict[str, str], compiled: Path | None = None):
         self.inputs = inputs
         self.cfg: Config = inputs.cfg
         self.content: Content = inputs.content
@@ -51,7 +65,7 @@ class Renderer:
         self.assets = assets
         self.base_url = base_url(inputs.cfg)
         self._loader = FileSystemLoader(inputs.cfg.pwa / "templates")
-        self._compiled = _CompiledOnce()
+        self._compiled = _CompiledOnce(compiled)
         self._by_tag: dict[str, LanguageRenderer] = {}
         self.env = self.environment()  # for the pages that belong to no one language (chooser, liaison page)
 
