@@ -205,6 +205,10 @@ def _publish(cfg: Config, who: str, keep: int, inputs: building.Inputs, progress
         raise _friendly(e, cfg) from e
     audit(cfg, who, "publish", release=info["id"], previous=previous, summary=record["summary"])
     prune(cfg, keep)
+    try:
+        building.render_cache(cfg).prune(set(site.shas.values()))  # at most once a day
+    except OSError:
+        pass  # the release is published; a cache left unpruned only takes space
     return {**record, "built": progress.summary()}
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+from pathlib import Path
 
 import polib
 import pytest
@@ -148,3 +149,18 @@ def test_the_build_reads_the_date_only_where_the_release_key_accounts_for_it() -
     for path in sorted((ROOT / "backend" / "build").glob("*.py")):
         uses = len(re.findall(r"\.today\b", path.read_text(encoding="utf-8")))
         assert uses <= allowed.get(path.name, 0), f"{path.name} reads the build's date: add what it decides to cache.release_key"
+
+
+def test_the_cache_keeps_what_the_release_uses_and_prunes_the_rest(tmp_path: Path) -> None:
+    from backend.build.cache import RenderCache
+    from backend.build.compress import CompressedCache
+
+    cache = RenderCache(tmp_path / "cache")
+    kept, gone = cache.put(b"<p>kept</p>" * 50), cache.put(b"<p>gone</p>" * 50)
+    for body in (b"<p>kept</p>" * 50, b"<p>gone</p>" * 50):
+        CompressedCache(cache.compressed).ensure("es/index.html", body)
+    assert cache.prune({kept}) == 4  # the other blob, its .br, .gz and .done
+    assert cache.has(kept) and not cache.has(gone)
+    assert CompressedCache(cache.compressed).paths("es/index.html", kept) and CompressedCache(cache.compressed).paths("es/index.html", gone) is None
+    cache.put(b"<p>gone</p>" * 50)
+    assert cache.prune({kept}) == 0, "pruned again within the day"

@@ -20,6 +20,7 @@ import functools
 import hashlib
 import json
 import os
+import time
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -160,6 +161,25 @@ class RenderCache:
 
     def has(self, sha: str) -> bool:
         return os.path.exists(self.blob(sha))
+
+    def prune(self, keep: set[str], every: float = 24 * 3600) -> int:
+        """Delete blobs and compressed variants whose hash is not in `keep` (the files of the release just
+        published), at most once per `every` seconds; return how many files went. Releases keep their own
+        hard links; a file a later build misses is rendered again."""
+        marker = self.root / "pruned"
+        try:
+            if time.time() - marker.stat().st_mtime < every:
+                return 0
+        except OSError:
+            pass
+        removed = 0
+        for folder in [*(p for p in self.blobs.glob("??") if p.is_dir()), self.compressed]:
+            for entry in os.scandir(folder) if folder.is_dir() else ():
+                if entry.name.split(".", 1)[0] not in keep and not entry.name.startswith("."):
+                    os.unlink(entry.path)
+                    removed += 1
+        atomic_write(marker, b"")
+        return removed
 
     def manifest(self, scope: str) -> dict[str, Any]:
         try:
