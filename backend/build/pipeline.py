@@ -168,7 +168,7 @@ def _place(src: Path | str, dst: Path | str, link: bool) -> None:
             os.link(src, dst)
             return
         except OSError as e:
-            if e.errno not in (errno.EXDEV, errno.EPERM, errno.EMLINK):
+            if e.errno not in (errno.EXDEV, errno.EPERM, errno.EMLINK, errno.EOPNOTSUPP, errno.ENOTSUP):
                 raise
     shutil.copyfile(src, dst)
 
@@ -218,7 +218,7 @@ def build(cfg: Config, out: Path, stream: TextIO | None = None) -> dict[str, Any
     inputs = load_inputs(cfg)
     progress = Progress("build", len(inputs.languages), cfg.data / PROGRESS_RECORD, stream)
     try:
-        site, info = render(inputs, render_cache(cfg), default_jobs(), progress)
+        site, info = render(inputs, _usable_cache(cfg), default_jobs(), progress)
         write_release(site, out)
     except BaseException:
         progress.finish("build failed", "failed")
@@ -229,6 +229,16 @@ def build(cfg: Config, out: Path, stream: TextIO | None = None) -> dict[str, Any
 
 def render_cache(cfg: Config) -> RenderCache:
     return RenderCache(cfg.data / "cache")
+
+
+def _usable_cache(cfg: Config) -> RenderCache | None:
+    """The data directory's render cache, or None where it cannot be written (`build --out` still works)."""
+    cache = render_cache(cfg)
+    try:
+        cache.root.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None
+    return cache if os.access(cache.root, os.W_OK) else None
 
 
 def ensure_release(cfg: Config) -> tuple[Path, dict[str, Any], bool]:
