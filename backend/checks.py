@@ -19,7 +19,7 @@ from typing import Any
 from .build import Inputs, files_hash, load_inputs
 from .config import Config
 from .errors import ContentError
-from .i18n import raise_problems, status_of
+from .i18n import status_of
 
 FEDERAL_REVIEW_MONTHS = 6  # a page with `federal_policy = true` is checked again at least this often
 
@@ -53,7 +53,7 @@ def status_rows(inputs: Inputs) -> list[dict[str, Any]]:
 
 def check_report(inputs: Inputs) -> dict[str, list[str]]:
     """Validate everything; raise ContentErrors listing every error; return warnings a person should act on."""
-    raise_problems(list(inputs.catalogs))
+    inputs.raise_problems()
     cfg, content = inputs.cfg, inputs.content
     return {
         "missing_links": [f"{f}:{line}: link missing in the source: {text}" for f, line, text in content.missing_links()],

@@ -160,9 +160,8 @@ def _user() -> str:
 
 
 def cmd_publish(cfg: Config, who: str) -> int:
-    started = time.perf_counter()
-    record = releases.publish(cfg, who, keep=cfg.keep)
-    print(f"published release {record['id']} in {time.perf_counter() - started:.1f}s: {record['summary']}")
+    record = releases.publish(cfg, who, keep=cfg.keep, stream=sys.stderr)
+    print(f"published release {record['id']}: {record['built']}: {record['summary']}")
     return 0
 
 
@@ -218,11 +217,10 @@ def cmd_build(cfg: Config, out: Path) -> int:
             file=sys.stderr,
         )
         return 2
-    started = time.perf_counter()
-    info = building.build(cfg, out)
-    took = time.perf_counter() - started
-    langs = ", ".join(lang["tag"] for lang in info["languages"])
-    print(f"built release {info['id']} into {out}: {info['pages']} pages in {langs} ({took:.1f}s)")
+    info = building.build(cfg, out, stream=sys.stderr)
+    print(f"built release {info['id']} into {out} ({len(info['languages'])} languages): {info['built']}")
+    if warning := unconfigured_warning(cfg):
+        print(warning, file=sys.stderr)
     return 0
 
 

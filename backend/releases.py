@@ -21,7 +21,7 @@ import stat
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from . import build as building
 from ._files import append_json, atomic_symlink, atomic_write, read_jsonl
@@ -125,13 +125,14 @@ def summarize(diff: dict[str, dict[str, list[str]]]) -> str:
 
 
 def _freeze(root: Path) -> None:
-    """Make a published release read-only, so nothing edits it in place."""
-    for path in root.rglob("*"):
-        if path.is_file():
-            path.chmod(0o444)
-    for path in sorted((p for p in root.rglob("*") if p.is_dir()), reverse=True):
-        path.chmod(0o555)
-    root.chmod(0o555)
+    """Make a published release read-only, so nothing edits it in place (files first, then folders, deepest first)."""
+    folders = []
+    for folder, _dirs, names in os.walk(root):
+        folders.append(folder)
+        for name in names:
+            os.chmod(os.path.join(folder, name), 0o444, follow_symlinks=False)
+    for folder in reversed(folders):
+        os.chmod(folder, 0o555)
 
 
 def remove_release(root: Path) -> None:
@@ -153,47 +154,65 @@ def _friendly(error: OSError, cfg: Config) -> PublishError:
 
 def pending(cfg: Config, inputs: building.Inputs | None = None) -> dict[str, Any]:
     """What publishing the working content now would change, without touching what is served."""
-    site, info = building.render(inputs or building.load_inputs(cfg))
+    inputs = inputs or building.load_inputs(cfg)
+    site, info = building.render(inputs, building.render_cache(cfg))  # what it renders, the publish reuses
     cur = current_id(cfg)
     if cur is not None and info["id"] == cur:
         return {"id": info["id"], "changes": {}, "summary": "nothing to publish: the working content is what is served"}
     new_revs = {}
     for lang in (lang["tag"] for lang in info["languages"]):
-        bundle_name = next(name for name in site.files if name.startswith(f"{lang}/bundle."))
-        new_revs[lang] = dict(json.loads(site.files[bundle_name])["pages"])
+        bundle_name = next(name for name in site.shas if name.startswith(f"{lang}/bundle."))
+        new_revs[lang] = dict(json.loads(site.read(bundle_name))["pages"])
     old_revs = page_revisions(cfg.releases / cur) if cur else {}
     diff = changes(old_revs, new_revs)
     return {"id": info["id"], "changes": diff, "summary": summarize(diff)}
 
 
-def publish(cfg: Config, who: str, keep: int = 10) -> dict[str, Any]:
-    """Check and build the working content, then make it current. Return the history record."""
+def publish(cfg: Config, who: str, keep: int = 10, stream: TextIO | None = None) -> dict[str, Any]:
+    """Check and build the working content, then make it current. Return the history record, with the
+    build's one-line summary as "built". Progress goes to <data>/progress.json (and `stream`)."""
     with publish_lock(cfg):
         inputs = building.load_inputs(cfg)
         check_report(inputs)  # raises ContentErrors: nothing is built
-        site, info = building.render(inputs)
-        dest = cfg.releases / info["id"]
-        previous = current_id(cfg)
-        if previous == info["id"]:
-            return {"id": previous, "summary": "nothing to publish: the working content is what is served", "changes": {}}
+        progress = building.Progress("publish", len(inputs.languages), cfg.data / building.PROGRESS_RECORD, stream)
         try:
-            if not dest.exists():
-                building.write_release(site, dest, cfg.data / "cache" / "compressed")
-                _freeze(dest)
-        except OSError as e:
-            raise _friendly(e, cfg) from e
-        diff = changes(page_revisions(cfg.releases / previous) if previous else {}, page_revisions(dest))
-        _before_switch()
-        record = {"id": info["id"], "time": now(), "who": who, "action": "publish", "previous": previous, "changes": diff,
-                  "summary": summarize(diff)}
-        try:
-            set_current(cfg, info["id"])
-            _append_history(cfg, record)
-        except OSError as e:
-            raise _friendly(e, cfg) from e
-        audit(cfg, who, "publish", release=info["id"], previous=previous, summary=record["summary"])
-        prune(cfg, keep)
+            record = _publish(cfg, who, keep, inputs, progress)
+        except BaseException:
+            progress.finish("publish failed; nothing changed", "failed")
+            raise
+        progress.finish(record["built"])
         return record
+
+
+def _publish(cfg: Config, who: str, keep: int, inputs: building.Inputs, progress: building.Progress) -> dict[str, Any]:
+    previous = current_id(cfg)
+    try:
+        site, info = building.render(inputs, building.render_cache(cfg), building.default_jobs(), progress)
+        dest = cfg.releases / info["id"]
+        if previous == info["id"]:
+            return {"id": previous, "summary": "nothing to publish: the working content is what is served", "changes": {},
+                    "built": progress.summary()}
+        if not dest.exists():
+            building.write_release(site, dest, link=True)  # unchanged files are hard links into the cache
+            _freeze(dest)
+    except OSError as e:
+        raise _friendly(e, cfg) from e
+    diff = changes(page_revisions(cfg.releases / previous) if previous else {}, page_revisions(dest))
+    _before_switch()
+    record = {"id": info["id"], "time": now(), "who": who, "action": "publish", "previous": previous, "changes": diff,
+              "summary": summarize(diff)}
+    try:
+        set_current(cfg, info["id"])
+        _append_history(cfg, record)
+    except OSError as e:
+        raise _friendly(e, cfg) from e
+    audit(cfg, who, "publish", release=info["id"], previous=previous, summary=record["summary"])
+    prune(cfg, keep)
+    try:
+        building.render_cache(cfg).prune(set(site.shas.values()))  # at most once a day
+    except OSError:
+        pass  # the release is published; a cache left unpruned only takes space
+    return {**record, "built": progress.summary()}
 
 
 def _before_switch() -> None:

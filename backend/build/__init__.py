@@ -9,10 +9,21 @@
     vcard.py       a service as a vCard 4.0 contact card
     worker.py      the service worker's config, written and read as JSON
     metadata.py    release.json, written and read
-    pipeline.py    render, write, compress; build and ensure_release
+    trace.py       what each output reads, recorded while it renders
+    cache.py       the render cache: each output's key from what it read, its files by hash
+    produce.py     each output made or reused; the languages across worker processes
+    compress.py    .br and .gz at a level per kind of file, reused by hash
+    progress.py    languages done and time left, on stderr and in <data>/progress.json
+    pipeline.py    render, write; build and ensure_release
 """
 
 from .inputs import Inputs, files_hash, load_inputs, source_hash
-from .pipeline import Site, build, ensure_release, render, write_release
+from .pipeline import Site, build, ensure_release, render, render_cache, write_release
+from .produce import default_jobs
+from .progress import RECORD as PROGRESS_RECORD
+from .progress import Progress
 
-__all__ = ["Inputs", "Site", "build", "ensure_release", "files_hash", "load_inputs", "render", "source_hash", "write_release"]
+__all__ = [
+    "PROGRESS_RECORD", "Inputs", "Progress", "Site", "build", "default_jobs", "ensure_release", "files_hash", "load_inputs", "render",
+    "render_cache", "source_hash", "write_release",
+]

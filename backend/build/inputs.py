@@ -6,18 +6,24 @@ first, and every later step (checks, rendering, the search index, the share page
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import importlib.metadata
+import json
+import pickle
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .._files import atomic_write
 from ..config import Config
 from ..content import Content, load
-from ..errors import Collector, ContentError
-from ..i18n import Catalog, Language, load_catalogs, other_names, source_language
+from ..errors import Collector, ContentError, ContentErrors, Problem
+from ..i18n import Catalog, Language, other_names, parse_catalog, problems_in, source_language
 from ..policy import HASH_LEN
 from .links import base_url
 
 BACKEND = Path(__file__).resolve().parent.parent
+CACHE_FORMAT = "1"  # bump when what the caches in <data>/cache keep changes shape
 
 
 @dataclass(frozen=True)
@@ -27,6 +33,16 @@ class Inputs:
     catalogs: tuple[Catalog, ...]
     source: str  # the source hash (source_hash)
     other_names: dict[str, tuple[str, ...]] = field(default_factory=dict)  # locales/other-names.toml
+    catalog_keys: dict[str, str] = field(default_factory=dict, compare=False)  # tag -> hash of the file and the code reading it
+
+    def raise_problems(self) -> None:
+        """Raise ContentErrors listing every problem of every catalog: each catalog checked once per version
+        of its file (the answer is kept in <data>/cache/catalogs, so publish and the console check it once)."""
+        problems: list[Problem] = []
+        for c in self.catalogs:
+            problems += _problems(c, self.catalog_keys.get(c.language.tag), self.cfg.data / "cache" / "catalogs")
+        if problems:
+            raise ContentErrors(problems)
 
     @property
     def languages(self) -> tuple[Language, ...]:
@@ -47,17 +63,76 @@ def load_inputs(cfg: Config) -> Inputs:
         content = load(cfg.content)
     except ContentError as e:
         problems.catch(e)
-    try:
-        catalogs = load_catalogs(cfg.locales)
-    except ContentError as e:
-        problems.catch(e)
+    keys: dict[str, str] = {}
+    cache = cfg.data / "cache" / "catalogs"
+    for path in sorted(Path(cfg.locales).glob("*/LC_MESSAGES/messages.po")):
+        try:
+            catalog, key = _catalog(path, cache)
+        except ContentError as e:
+            problems.catch(e)
+            continue
+        catalogs.append(catalog)
+        keys[catalog.language.tag] = key
     try:
         names = other_names(cfg.locales)
     except ContentError as e:
         problems.catch(e)
     problems.raise_if_any()
     assert content is not None
-    return Inputs(cfg, content, tuple(catalogs), source_hash(cfg, content), names)
+    return Inputs(cfg, content, tuple(catalogs), source_hash(cfg, content), names, keys)
+
+
+@functools.lru_cache(maxsize=1)
+def code_hash() -> str:
+    """The backend's source and the libraries that shape what it reads and renders: a change to any
+    of them makes every cached catalog, check and output stale."""
+    versions = " ".join(importlib.metadata.version(name) for name in ("jinja2", "markupsafe", "babel", "segno", "polib"))
+    h = hashlib.sha256(f"{CACHE_FORMAT} {versions}".encode())
+    for path in sorted(BACKEND.rglob("*.py")):
+        h.update(str(path.relative_to(BACKEND)).encode() + b"\0" + path.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
+def _catalog(path: Path, cache: Path) -> tuple[Catalog, str]:
+    """A catalog, parsed, or unpickled from <data>/cache/catalogs when this very file was parsed before."""
+    try:
+        raw = path.read_bytes()
+    except OSError as e:
+        raise ContentError(f"cannot be read: {e.strerror or e}", path) from None
+    key = hashlib.sha256(f"{code_hash()}\0{path}\0".encode() + raw).hexdigest()
+    kept = cache / f"{path.parent.parent.name}.{key[:32]}.pickle"
+    try:
+        found = pickle.loads(kept.read_bytes())
+        if isinstance(found, Catalog) and found.path == path:
+            return found, key
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError):
+        pass
+    catalog = parse_catalog(path)
+    try:
+        for old in cache.glob(f"{path.parent.parent.name}.*.pickle"):
+            old.unlink(missing_ok=True)
+        atomic_write(kept, pickle.dumps(catalog, protocol=pickle.HIGHEST_PROTOCOL))
+    except OSError:
+        pass  # a cache that cannot be written (a read-only data directory) only costs time
+    return catalog, key
+
+
+def _problems(catalog: Catalog, key: str | None, cache: Path) -> list[Problem]:
+    kept = cache / f"{catalog.language.tag}.{key[:32]}.problems.json" if key else None
+    if kept is not None:
+        try:
+            return [Problem(f, line, message) for f, line, message in json.loads(kept.read_text(encoding="utf-8"))]
+        except (OSError, ValueError, TypeError):
+            pass
+    found = problems_in(catalog)
+    if kept is not None:
+        try:
+            for old in cache.glob(f"{catalog.language.tag}.*.problems.json"):
+                old.unlink(missing_ok=True)
+            atomic_write(kept, json.dumps([[p.file, p.line, p.message] for p in found]))
+        except OSError:
+            pass
+    return found
 
 
 def files_hash(cfg: Config) -> str:

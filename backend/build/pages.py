@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 import urllib.parse
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from functools import partial
 from typing import Any
 
 from ..content import Page, Service, markup
@@ -15,18 +16,29 @@ from .renderer import LanguageRenderer
 
 def pages(lr: LanguageRenderer, index_name: str) -> Iterator[tuple[str, str]]:
     """Yield (path below /{lang}/, HTML) for every page of this language that phones keep offline."""
+    for path, make in page_makers(lr, index_name):
+        yield path, make()
+
+
+def page_makers(lr: LanguageRenderer, index_name: str) -> Iterator[tuple[str, Callable[[], str]]]:
+    """Yield (path below /{lang}/, what renders it) for every page phones keep offline: the build
+    calls each only when the page's inputs changed (build/produce.py)."""
     for page in lr.content.pages:
-        yield page.path, content_page(lr, page)
-    yield "services/", directory(lr)
+        yield page.path, partial(content_page, lr, page)
+    yield "services/", partial(directory, lr)
     for cat in lr.content.categories:
-        yield f"services/category/{cat.id}/", directory(lr, cat.id)
+        yield f"services/category/{cat.id}/", partial(directory, lr, cat.id)
     for service in lr.content.services:
-        yield f"services/{service.id}/", service_page(lr, service)
-    yield "search/", search_page(lr, index_name)
-    yield "share/", share.share_page(lr)
+        yield f"services/{service.id}/", partial(service_page, lr, service)
+    yield "search/", partial(search_page, lr, index_name)
+    yield "share/", partial(share.share_page, lr)
+    yield "offline/", partial(offline_page, lr)
+
+
+def offline_page(lr: LanguageRenderer) -> str:
     # Translators: title of the page shown for a page not saved on the device, with no connection
     title = lr.gettext("You are offline")
-    yield "offline/", lr.render("offline.html", page_id="offline", path="offline/", title=title, description=title)
+    return lr.render("offline.html", page_id="offline", path="offline/", title=title, description=title)
 
 
 def search_index(lr: LanguageRenderer) -> tuple[str, str]:

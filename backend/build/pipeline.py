@@ -21,6 +21,7 @@ complete: errors leave no release behind.
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import hashlib
 import json
 import os
@@ -29,33 +30,53 @@ import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-
-from whitenoise.compress import Compressor
+from typing import Any, TextIO
 
 from ..config import Config
 from ..content import hsds
-from ..i18n import Language, raise_problems
-from ..policy import HEADERS_FILE, digest, hashed_name, static_headers
-from . import metadata, pages, share, worker
+from ..policy import HASH_LEN, HEADERS_FILE, digest, hashed_name, static_headers
+from . import metadata, produce, share, worker
+from .cache import Fingerprints, RenderCache
+from .compress import CompressedCache, is_text, variants
 from .inputs import Inputs, load_inputs
+from .produce import Counts, Out, Producer, default_jobs
+from .progress import RECORD as PROGRESS_RECORD
+from .progress import Progress
 from .renderer import LOGO, Renderer
 
 NOT_PRECACHED = {"icons/icon-512.png", "icons/maskable-512.png", "icons/apple-touch-icon.png"}
 NOT_PRECACHED_UNDER = "screenshots/"  # the manifest's screenshots: for the install dialog, never for offline
-TEXT_SUFFIXES = {".html", ".css", ".js", ".json", ".webmanifest", ".svg", ".txt", ".vcf"}
 
 
 @dataclass
 class Site:
-    """Files of a release being built, in memory until written."""
+    """Files of a release being built: their hashes, and their bytes in the render cache (or in memory without one)."""
 
-    files: dict[str, bytes] = field(default_factory=dict)
+    cache: RenderCache | None = None
+    files: dict[str, bytes] = field(default_factory=dict)  # in memory: only without a cache
+    shas: dict[str, str] = field(default_factory=dict)  # every file: the sha256 of its bytes
 
     def add(self, rel: str, data: str | bytes) -> str:
         body = data.encode("utf-8") if isinstance(data, str) else data
-        self.files[rel] = body
-        return digest(body)
+        self.put(Out(rel, self.cache.put(body), len(body)) if self.cache else Out(rel, hashlib.sha256(body).hexdigest(), len(body), body))
+        return self.digest(rel)
+
+    def put(self, out: Out) -> None:
+        self.shas[out.rel] = out.sha
+        if out.body is not None:
+            self.files[out.rel] = out.body
+
+    def extend(self, outs: list[Out]) -> None:
+        for out in outs:
+            self.put(out)
+
+    def digest(self, rel: str) -> str:
+        return self.shas[rel][:HASH_LEN]
+
+    def read(self, rel: str) -> bytes:
+        if rel in self.files or self.cache is None:
+            return self.files[rel]
+        return Path(self.cache.blob(self.shas[rel])).read_bytes()
 
 
 def hash_assets(cfg: Config, site: Site, logo: Path | None = None) -> dict[str, str]:
@@ -74,47 +95,43 @@ def hash_assets(cfg: Config, site: Site, logo: Path | None = None) -> dict[str, 
     return urls
 
 
-def _language(site: Site, renderer: Renderer, lang: Language) -> str:
-    """Render one language into the site; return the URL of its bundle."""
-    lr = renderer.language(lang)
-    index_name, index = pages.search_index(lr)
-    entries = []
-    for path, html in [*pages.pages(lr, index_name), *share.print_pages(lr)]:  # the flyer and card work offline too
-        entries.append([f"{lr.prefix}/{path}", site.add(f"{lang.tag}/{path}index.html", html)])
-    for path, text in [*pages.files(lr), (index_name, index)]:
-        entries.append([f"{lr.prefix}/{path}", site.add(f"{lang.tag}/{path}", text)])
-    site.add(f"{lang.tag}/404.html", pages.not_found(lr))
-    site.add(f"{lang.tag}/manifest.webmanifest", pages.manifest(lr))
-    bundle = json.dumps({"lang": lang.tag, "pages": entries}, ensure_ascii=False, separators=(",", ":"))
-    name = f"{lang.tag}/bundle.{digest(bundle.encode())}.json"
-    site.add(name, bundle)
-    return f"{renderer.base}/{name}"
-
-
-def render(inputs: Inputs) -> tuple[Site, dict[str, Any]]:
-    """Validate the catalogs and render the whole release in memory; raise ContentErrors on bad input."""
+def render(inputs: Inputs, cache: RenderCache | None = None, jobs: int = 1, progress: Progress | None = None) -> tuple[Site, dict[str, Any]]:
+    """Validate the catalogs and render the whole release; raise ContentErrors on bad input. With a render
+    cache, an output whose inputs did not change is taken from it (produce.py), and the files stay there."""
     cfg, content = inputs.cfg, inputs.content
-    raise_problems(list(inputs.catalogs))
-    site = Site()
+    inputs.raise_problems()
+    site = Site(cache)
     assets = hash_assets(cfg, site, content.root / content.site.logo if content.site.logo else None)
-    renderer = Renderer(inputs, assets)
-    bundles = {lang.tag: _language(site, renderer, lang) for lang in inputs.languages}
+    renderer = Renderer(inputs, assets, cache.root / "jinja" if cache else None)
+    fps = Fingerprints(inputs, assets)
+    counts, bundles = Counts(), {}
+    for result in produce.languages(inputs, renderer, fps, cache, jobs):
+        site.extend(result.files)
+        bundles[result.tag] = result.bundle
+        counts.add(result.counts)
+        if progress is not None:
+            progress.language_done(result.tag, result.counts)
+    bundles = {lang.tag: bundles[lang.tag] for lang in inputs.languages}
+    root = Producer(cache, fps, "_root")
     chooser = {
         "site_name": content.site.name, "tab_title": content.site.tab_title or content.site.name,
         "description": content.site.tagline, "languages": inputs.languages, "exit_url": cfg.exit_url,
         "drafts": renderer.draft_tags(), "path": "",
     }
-    chooser_rev = site.add("index.html", renderer.env.get_template("chooser.html").render(**chooser))
-    site.add("404.html", renderer.env.get_template("root_not_found.html").render(**chooser))
-    for rel, text in hsds.api_files(content).items():  # HSDS's read API, served by /api/hsds/..., never precached
+    site.extend(root.one("chooser", lambda: [("index.html", renderer.env.get_template("chooser.html").render(**chooser))]))
+    site.extend(root.one("404", lambda: [("404.html", renderer.env.get_template("root_not_found.html").render(**chooser))]))
+    site.extend(root.one("liaison", lambda: [("share/index.html", share.liaison_page(renderer))]))
+    root.save()
+    counts.add(root.counts)
+    for rel, text in hsds.api_files(content).items():  # HSDS's read API, served by /api/hsds/..., never precached; reads all content
         site.add(rel, text)
-    site.add("share/index.html", share.liaison_page(renderer))
     site.add(HEADERS_FILE, static_headers())  # for static hosts; in no bundle, never served by the app
     site.add("favicon.ico", (cfg.pwa / "static" / "icons" / "icon-192.png").read_bytes())  # for the admin, JSON, vCards
 
-    release_id = digest(b"".join(k.encode() + b"\0" + v + b"\0" for k, v in sorted(site.files.items())))
+    release_id = digest(b"".join(k.encode() + b"\0" + v.encode() + b"\0" for k, v in sorted(site.shas.items())))
     # the worker keeps what cached pages use (the large icons only the manifest names are left to the browser)
-    shell = [[f"{renderer.base}/", chooser_rev]] + [[url, url] for name, url in sorted(assets.items()) if name not in NOT_PRECACHED and not name.startswith(NOT_PRECACHED_UNDER)]
+    shell = [[f"{renderer.base}/", site.digest("index.html")]]
+    shell += [[url, url] for name, url in sorted(assets.items()) if name not in NOT_PRECACHED and not name.startswith(NOT_PRECACHED_UNDER)]
     site.add("sw.js", worker.render(cfg.service_worker / "sw.js", worker.config(release_id, shell, bundles, renderer.base)))
     info = {
         "id": release_id,
@@ -122,26 +139,26 @@ def render(inputs: Inputs) -> tuple[Site, dict[str, Any]]:
         "built_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "built_for": cfg.today.isoformat(),
         "languages": [{"tag": lang.tag, "reviewed": lang.reviewed} for lang in inputs.languages],
-        "pages": sum(len(json.loads(site.files[b.removeprefix(renderer.base).lstrip("/")])["pages"]) for b in bundles.values()),
+        "pages": sum(len(json.loads(site.read(b.removeprefix(renderer.base).lstrip("/")))["pages"]) for b in bundles.values()),
         "public_url": renderer.base_url,
         "public_url_configured": bool(cfg.public_url),
         "base_path": renderer.base,
     }
     site.add(metadata.INFO_FILE, metadata.dumps(info))
+    if progress is not None:
+        progress.rendered(counts)
     return site, info
 
 
-def write_release(site: Site, dest: Path, cache: Path | None = None) -> None:
-    """Write the files to a fresh temporary directory beside `dest`, compress, then move into place."""
+def write_release(site: Site, dest: Path, *, link: bool = False) -> None:
+    """Write the files, and their .br and .gz, to a fresh temporary directory beside `dest`, then move it into
+    place. With `link`, files from the render cache are hard links to it (a release in the data directory,
+    read-only once written); otherwise copies (a static export, which its owner may edit)."""
     dest = Path(dest)
     dest.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", dir=dest.parent))
     try:
-        for rel, data in site.files.items():
-            path = tmp / rel
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(data)
-        compress(tmp, cache)
+        _write_files(site, tmp, link)
         os.chmod(tmp, 0o755)
         if dest.exists():
             old = dest.with_name(f".{dest.name}.old-{os.getpid()}")
@@ -155,41 +172,83 @@ def write_release(site: Site, dest: Path, cache: Path | None = None) -> None:
         raise
 
 
-def compress(root: Path, cache: Path | None = None) -> None:
-    """Write .br and .gz beside every text file (whitenoise's compressor). With a cache directory,
-    a file whose content was compressed before (in an earlier release) reuses that result."""
-    compressor = Compressor(quiet=True)
-    paths = [p for p in root.rglob("*") if p.is_file() and p.suffix in TEXT_SUFFIXES]
-
-    def one(path: Path) -> None:
-        if cache is None:
-            compressor.compress(str(path))
+def _place(src: Path | str, dst: Path | str, link: bool) -> None:
+    if link:
+        try:
+            os.link(src, dst)
             return
-        key = hashlib.sha256(path.read_bytes()).hexdigest()
-        if not (cache / f"{key}.done").exists():
-            work = Path(tempfile.mkdtemp(dir=cache))
-            try:
-                shutil.copyfile(path, work / "f")
-                for out in compressor.compress(str(work / "f")):
-                    os.replace(out, cache / f"{key}{Path(out).suffix}")
-                (cache / f"{key}.done").touch()
-            finally:
-                shutil.rmtree(work, ignore_errors=True)
-        for suffix in (".br", ".gz"):
-            if (cache / f"{key}{suffix}").exists():
-                shutil.copyfile(cache / f"{key}{suffix}", str(path) + suffix)
-
-    if cache is not None:
-        cache.mkdir(parents=True, exist_ok=True)
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        list(pool.map(one, paths))
+        except OSError as e:
+            if e.errno not in (errno.EXDEV, errno.EPERM, errno.EMLINK, errno.EOPNOTSUPP, errno.ENOTSUP):
+                raise
+    shutil.copyfile(src, dst)
 
 
-def build(cfg: Config, out: Path) -> dict[str, Any]:
-    """Build a release into `out` (replacing it); return release.json's data."""
-    site, info = render(load_inputs(cfg))
-    write_release(site, out)
-    return info
+def _write_files(site: Site, root: Path, link: bool) -> None:
+    """Every file and its variants: placed from the cache (compressing there what never was), or written."""
+    made: set[str] = set()
+    compressed = CompressedCache(site.cache.compressed) if site.cache else None
+    missing: list[str] = []
+    for rel in sorted(site.shas):
+        path = os.path.join(root, rel)
+        folder = os.path.dirname(path)
+        if folder not in made:
+            os.makedirs(folder, exist_ok=True)
+            made.add(folder)
+        if site.cache is None or compressed is None:
+            missing.append(rel)
+            continue
+        sha = site.shas[rel]
+        _place(site.cache.blob(sha), path, link)
+        if is_text(rel):
+            found = compressed.paths(rel, sha)
+            if found is None:
+                missing.append(rel)
+                continue
+            for suffix, cached in found:
+                _place(cached, path + suffix, link)
+
+    def one(rel: str) -> None:  # what is not in the cache yet: compressed here, two at a time
+        path = os.path.join(root, rel)
+        if site.cache is None or compressed is None:
+            Path(path).write_bytes(site.files[rel])
+            for suffix, body in (variants(rel, site.files[rel]).items() if is_text(rel) else ()):
+                Path(path + suffix).write_bytes(body)
+            return
+        for suffix, cached in compressed.ensure(rel, site.read(rel), site.shas[rel]):
+            _place(cached, Path(path + suffix), link)
+
+    if missing:
+        with ThreadPoolExecutor(max_workers=2) as pool:  # brotli and zlib release the GIL
+            list(pool.map(one, missing))
+
+
+def build(cfg: Config, out: Path, stream: TextIO | None = None) -> dict[str, Any]:
+    """Build a release into `out` (replacing it), reusing the render cache of the data directory; return
+    release.json's data, with the one-line summary as "built". Progress goes to <data>/progress.json (and `stream`)."""
+    inputs = load_inputs(cfg)
+    progress = Progress("build", len(inputs.languages), cfg.data / PROGRESS_RECORD, stream)
+    try:
+        site, info = render(inputs, _usable_cache(cfg), default_jobs(), progress)
+        write_release(site, out)
+    except BaseException:
+        progress.finish("build failed", "failed")
+        raise
+    progress.finish(progress.summary())
+    return {**info, "built": progress.summary()}
+
+
+def render_cache(cfg: Config) -> RenderCache:
+    return RenderCache(cfg.data / "cache")
+
+
+def _usable_cache(cfg: Config) -> RenderCache | None:
+    """The data directory's render cache, or None where it cannot be written (`build --out` still works)."""
+    cache = render_cache(cfg)
+    try:
+        cache.root.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None
+    return cache if os.access(cache.root, os.W_OK) else None
 
 
 def ensure_release(cfg: Config) -> tuple[Path, dict[str, Any], bool]:
@@ -202,8 +261,8 @@ def ensure_release(cfg: Config) -> tuple[Path, dict[str, Any], bool]:
             continue
         if info.get("source") == inputs.source:
             return release_dir, info, False
-    site, info = render(inputs)
+    site, info = render(inputs, render_cache(cfg), default_jobs())
     dest = cfg.releases / info["id"]
     if not dest.exists():
-        write_release(site, dest, cfg.data / "cache" / "compressed")
+        write_release(site, dest, link=True)
     return dest, info, True

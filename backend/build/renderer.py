@@ -10,6 +10,7 @@ parent's globals dict, and installing gettext there leaked English into other la
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from typing import Any
 
 from babel import Locale
@@ -17,11 +18,13 @@ from jinja2 import BytecodeCache, Environment, FileSystemLoader, StrictUndefined
 from jinja2.bccache import Bucket
 from markupsafe import Markup, escape
 
+from .._files import atomic_write
 from ..config import Config
 from ..content import Content, Page, markup
 from ..i18n import Language, Translator, dates, source_language
 from .inputs import Inputs
 from .links import base_url
+from .trace import TracedEnvironment, TracedTranslator, note
 
 # Translators: a small tag beside the language's name on the language chooser: its translation has not been reviewed by a person
 DRAFT_TAG = dates.N_("Draft translation")
@@ -29,23 +32,35 @@ LOGO = "logo"  # the content pack's logo among the hashed assets (pipeline.py ad
 
 
 class _CompiledOnce(BytecodeCache):
-    """Templates compiled once per build, shared by every language's environment."""
+    """Templates compiled once per build, shared by every language's environment; with a directory (the
+    render cache's), once per version of their source (Jinja checks each one's checksum when it loads)."""
 
-    def __init__(self) -> None:
+    def __init__(self, directory: Path | None = None) -> None:
         self.code: dict[str, bytes] = {}
+        self.directory = directory
 
     def load_bytecode(self, bucket: Bucket) -> None:
+        if bucket.key not in self.code and self.directory is not None:
+            try:
+                self.code[bucket.key] = (self.directory / f"{bucket.key}.jinja").read_bytes()
+            except OSError:
+                pass
         if bucket.key in self.code:
             bucket.bytecode_from_string(self.code[bucket.key])
 
     def dump_bytecode(self, bucket: Bucket) -> None:
-        self.code[bucket.key] = bucket.bytecode_to_string()
+        self.code[bucket.key] = code = bucket.bytecode_to_string()
+        if self.directory is not None:
+            try:
+                atomic_write(self.directory / f"{bucket.key}.jinja", code)
+            except OSError:
+                pass  # only costs a compile next time
 
 
 class Renderer:
     """What every language of one build shares."""
 
-    def __init__(self, inputs: Inputs, assets: dict[str, str]):
+    def __init__(self, inputs: Inputs, assets: dict[str, str], compiled: Path | None = None):
         self.inputs = inputs
         self.cfg: Config = inputs.cfg
         self.content: Content = inputs.content
@@ -54,12 +69,12 @@ class Renderer:
         self.base_url = base_url(inputs.cfg)
         self.base = inputs.cfg.base_path  # "" or "/path": every link of the release starts with it
         self._loader = FileSystemLoader(inputs.cfg.pwa / "templates")
-        self._compiled = _CompiledOnce()
+        self._compiled = _CompiledOnce(compiled)
         self._by_tag: dict[str, LanguageRenderer] = {}
         self.env = self.environment()  # for the pages that belong to no one language (chooser, liaison page)
 
     def environment(self) -> Environment:
-        env = Environment(
+        env = TracedEnvironment(  # records the templates each output reads (trace.py)
             loader=self._loader,
             bytecode_cache=self._compiled,
             autoescape=True,
@@ -73,6 +88,7 @@ class Renderer:
         return env
 
     def asset(self, name: str) -> str:
+        note("asset", name)
         return self.assets[name]
 
     def language(self, lang: Language) -> LanguageRenderer:
@@ -96,7 +112,7 @@ class LanguageRenderer:
     def __init__(self, parent: Renderer, lang: Language):
         self.parent, self.lang = parent, lang
         self.cfg, self.content, self.languages = parent.cfg, parent.content, parent.languages
-        self.translator = Translator.of(parent.inputs.catalog(lang.tag))
+        self.translator = TracedTranslator.wrap(Translator.of(parent.inputs.catalog(lang.tag)))  # records what it is asked
         self.prefix = f"{parent.base}/{lang.tag}"
         self.env = parent.environment()
         # The templates' _() and ngettext(): a UI string is text, escaped before its values go in

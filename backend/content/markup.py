@@ -29,6 +29,8 @@ _NUMBERED = re.compile(r"^ *\d+[.)][ \t]")
 _AUTOLINK = re.compile(r"<((?:https?://|mailto:)[^<>\s\"']+)>")
 _TARGET = re.compile(r"^(?:https?://[^\s<>\"'()]+|mailto:[^\s<>\"'()@]+@[^\s<>\"'()]+|tel:\+?[0-9-]+|/(?!/)[A-Za-z0-9._~/-]*(?:#[A-Za-z0-9_-]+)?|#)$")
 _ESCAPABLE = set("\\`*_{}[]()#+-.!<>|\"'~")
+_SPECIAL = frozenset("\\*[]<")  # every character the inline scanner treats apart
+_PLAIN = re.compile(r"[^\\*\[\]<]+")
 
 
 @dataclass(frozen=True)
@@ -68,6 +70,11 @@ def _parse_inline(text: str) -> _Node:  # long: one scanner over the text, its c
     i, n = 0, len(text)
     while i < n:
         ch = text[i]
+        if ch not in _SPECIAL:  # a run of ordinary characters, taken at once
+            end = _PLAIN.match(text, i).end()  # type: ignore[union-attr]
+            buf.append(text[i:end])
+            i = end
+            continue
         if ch == "\\" and i + 1 < n and text[i + 1] in _ESCAPABLE:
             buf.append(text[i + 1])
             i += 2

@@ -13,7 +13,10 @@ Sections (--only takes any of them, comma-separated):
     offline      repeat visit with the server stopped: navigation start to first
                  contentful paint, served by the worker (median of 20)
     build        publish (or build) time of the default pack, and of synthetic packs of
-                 13, 50 and 100 languages × 1, 5 and 20 times the content
+                 13, 50 and 100 languages × 1, 5 and 20 times the content; then publishes at
+                 scale with budgets: the default pack cold and after one Spanish paragraph
+                 changed, 100 languages × 20 content cold (run for real) and after one paragraph,
+                 and the peak memory of that publish (_publish.py)
     load         wrk on loopback, 64 and 256 connections, against a page, a hashed asset and
                  /sw.js, for `serve.py` with 1 and 2 workers and for nginx on the same release
 
@@ -72,6 +75,7 @@ LH_METRICS = {"FCP": "first-contentful-paint", "LCP": "largest-contentful-paint"
 GROWTH_LANGS = (13, 50, 100)
 GROWTH_TIMES = (1, 5, 20)
 GROWTH_LIMIT_S = 180.0  # a single build predicted to take more CPU time is skipped (and said so)
+BIG = (100, 20)  # the state-sized pack: published for real, cold and after one changed paragraph (section_scale)
 
 
 class Report:
@@ -274,7 +278,7 @@ def section_build(rep: Report, work: Path, quick: bool) -> None:
     verb = "publish" if has_publish else "build"
     rep.say(f"\n== 4. Build and publish time (wall clock; CPU = user+system of the command){'' if has_publish else ' — publish not built yet: build only'}")
     default: dict[str, Any] = {}
-    wall, cpu, status, out = _timed(serve_py("build", "--out", str(work / "build-default")), 600)
+    wall, cpu, status, out = _timed(serve_py("build", "--out", str(work / "build-default"), "--data", str(work / "build-default-var")), 600)
     default["build"] = {"wall_s": round(wall, 1), "cpu_s": round(cpu, 1), "status": status}
     if has_publish:
         wall, cpu, status, out = _timed(serve_py("publish", "--data", str(work / "publish-default"), "--as", "bench"), 600)
@@ -287,7 +291,7 @@ def section_build(rep: Report, work: Path, quick: bool) -> None:
     if has_publish:
         rows.append(["default pack: publish", len(info["languages"]), "1×", info["pages"], "", "", f"{default['publish']['wall_s']} s", f"{default['publish']['cpu_s']} s"])
 
-    grid = [(n, k) for n in GROWTH_LANGS for k in GROWTH_TIMES]
+    grid = [(n, k) for n in GROWTH_LANGS for k in GROWTH_TIMES if (n, k) != BIG]  # BIG is published for real below
     if quick:
         grid = [(13, 1), (13, 5)]
     packs = work / "packs"
@@ -327,9 +331,45 @@ def section_build(rep: Report, work: Path, quick: bool) -> None:
         shutil.rmtree(packs / f"{n}x{k}", ignore_errors=True)
     rep.table(["what", "languages", "content", "pages", "files", "on disk", "wall", "CPU"], rows)
     rep.data["build"] = {"default": default, "growth": growth, "command": verb, "skip_above_s": GROWTH_LIMIT_S}
+    if has_publish:
+        section_scale(rep, work, packs)
     failed = [f"{g['languages']}×{g['times']}" for g in growth if g.get("status") not in (0, None)]
     rep.budget(f"default and synthetic packs {verb} without error", "all built" if not failed else f"failed: {failed}", "exit 0",
                not failed and default["build"]["status"] == 0 and default.get("publish", {}).get("status", 0) == 0)
+
+
+def section_scale(rep: Report, work: Path, packs: Path) -> None:
+    """Cold and incremental publishes of the default pack and of 100 languages × 20 times the content (_publish.py)."""
+    from _publish import big_pack, default_pack
+    from _synthetic import make_pack
+
+    rep.say("\n== 4b. Publish at scale (wall clock under the machine's load, shown; CPU = user+system, workers included; peak = PSS of the publish and its workers)")
+    d = default_pack(work)
+    content, locales = make_pack(ROOT / "content", ROOT / "locales", packs / "big", *BIG)
+    b = big_pack(work, content, locales, timeout=3600)
+    shutil.rmtree(packs / "big", ignore_errors=True)
+    runs = [("default pack, cold", d["cold"]), ("default pack, one Spanish paragraph", d["one_paragraph"]),
+            (f"{BIG[0]} languages × {BIG[1]}, cold", b["cold"]), (f"{BIG[0]} × {BIG[1]}, one paragraph in {b['one_paragraph']['language']}", b["one_paragraph"])]
+    rep.table(["publish", "wall", "CPU", "peak PSS", "load average", "status", "summary"],
+              [[name, f"{r.get('wall_s')} s", f"{r.get('cpu_s')} s", f"{r.get('peak_pss_mb')} MB", " ".join(map(str, r.get("load", []))), r.get("status"),
+                r.get("summary", "")[:110]] for name, r in runs])
+    for name, r in runs:
+        if r.get("status"):
+            rep.say(f"  {name} failed:\n{r.get('output')}")
+    rep.data["scale"] = {"default": d, "big": b, "big_pack": list(BIG)}
+
+    def verdict(name: str, r: dict[str, Any], limit: float) -> None:
+        ok = r.get("status") == 0 and r["wall_s"] <= limit
+        rep.budget(name, f"{r.get('wall_s')} s (CPU {r.get('cpu_s')} s, load {r.get('load', ['?'])[0]})", f"{limit:g} s", ok,
+                   "" if r.get("status") == 0 else f"exit status {r.get('status')}")
+
+    verdict("default pack, cold publish", d["cold"], 2.5)
+    verdict("default pack, publish after one Spanish paragraph changed", d["one_paragraph"], 1.0)
+    verdict(f"{BIG[0]} languages × {BIG[1]} content, cold publish (run for real)", b["cold"], 300)
+    if b["one_paragraph"].get("status") is not None:
+        verdict(f"{BIG[0]} × {BIG[1]}, publish after one paragraph changed in one language", b["one_paragraph"], 5)
+    peak = max(b["cold"].get("peak_pss_mb", 0), b["one_paragraph"].get("peak_pss_mb", 0) or 0)
+    rep.budget(f"peak memory of the {BIG[0]} × {BIG[1]} publish", f"{peak} MB (PSS)", "2 GB", peak <= 2048)
 
 
 def section_load(rep: Report, work: Path, seconds: int, page: str) -> None:

@@ -41,6 +41,7 @@ def admin_routes(cfg: Config) -> list[BaseRoute]:
                 Route("/logout", g(a.logout), methods=["POST"]),
                 Route("/", g(a.dashboard), methods=["GET"]),
                 Route("/publish", g(a.publish), methods=["POST"]),
+                Route("/progress", g(a.progress), methods=["GET"]),
                 Route("/rollback", g(a.rollback), methods=["POST"]),
                 Route("/pages/{page_id:path}", g(a.edit_page), methods=["GET", "POST"]),
                 Route("/services/{service_id}/", g(a.edit_service), methods=["GET", "POST"]),

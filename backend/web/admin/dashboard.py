@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
 
 from ... import releases
+from ...build import progress as build_progress_record
+from ...config import Config
 from ...errors import ContentError
 from .auth import Session
 from .base import Console
@@ -29,8 +33,12 @@ class Dashboard(Console):
             "dashboard.html", request, session,
             current=releases.current_id(cfg), releases=releases.listing(cfg)[:10], pending=pending, problems=problems,
             warnings=checked.warnings, status_rows=checked.rows, content=inputs.content if inputs else None, message=message,
-            languages=list(inputs.languages) if inputs and not problems else [],
+            languages=list(inputs.languages) if inputs and not problems else [], progress=build_progress(cfg),
         )
+
+    async def progress(self, request: Request, session: Session) -> Response:
+        """The running (or last) build's or publish's progress record, for a page that follows it."""
+        return JSONResponse(build_progress(self.cfg) or {}, headers={"Cache-Control": "no-store"})
 
     def _pending(self) -> dict[str, Any] | None:
         """What publishing would change, computed again only when the content or the current release changed."""
@@ -42,8 +50,8 @@ class Dashboard(Console):
         return self.pending_cache[key]
 
     async def publish(self, request: Request, session: Session) -> Response:
-        try:
-            record = releases.publish(self.cfg, session.user)
+        try:  # in a thread: families keep being served, and the dashboard can follow the progress record
+            record = await run_in_threadpool(releases.publish, self.cfg, session.user)
         except ContentError as e:
             return await self.dashboard(request, session, errors=["Not published: " + str(p) for p in e.problems])
         except releases.PublishError as e:
@@ -57,3 +65,16 @@ class Dashboard(Console):
         except releases.PublishError as e:
             return await self.dashboard(request, session, errors=[str(e)])
         return await self.dashboard(request, session, message=f"Rolled back to release {record['id']}.")
+
+
+def build_progress(cfg: Config) -> dict[str, Any] | None:
+    """The progress record, with "running" true while a build or publish is under way (one whose record
+    has not moved for five minutes is taken as ended, e.g. killed)."""
+    record = build_progress_record.read(cfg.data)
+    if record is None:
+        return None
+    try:
+        age = (dt.datetime.now(dt.UTC) - dt.datetime.fromisoformat(str(record.get("updated")))).total_seconds()
+    except ValueError:
+        age = float("inf")
+    return {**record, "running": record.get("state") in ("rendering", "writing") and age < 300}

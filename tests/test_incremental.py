@@ -1,0 +1,166 @@
+"""Incremental builds: an output is rendered again only when what it read changed, and an incremental
+build is byte for byte the build from nothing of the same source (the guard against a missed read).
+
+One small pack (English, Spanish, Arabic) is built once with a render cache; then one change of each
+kind is made, and after each the cached build is compared with a cold one (no cache, in memory).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+import polib
+import pytest
+
+from backend.build import Progress, load_inputs, render, render_cache
+from backend.build.pipeline import Site
+from backend.config import Config
+
+from .conftest import ROOT, make_config
+
+LANGS = ("es", "ar")
+PAGE = "rights/connecticut"  # none of its paragraphs is on the wallet card or the flyer
+
+
+def files_of(site: Site) -> dict[str, bytes]:
+    out = {rel: site.read(rel) for rel in site.shas}
+    info = json.loads(out["release.json"])
+    info.pop("built_at")
+    out["release.json"] = json.dumps(info).encode()
+    return out
+
+
+def incremental(cfg: Config, jobs: int = 1) -> tuple[dict[str, bytes], list[str]]:
+    inputs = load_inputs(cfg)
+    progress = Progress("build", len(inputs.languages))
+    site, _ = render(inputs, render_cache(cfg), jobs, progress)
+    return files_of(site), progress.counts.rendered
+
+
+def cold(cfg: Config) -> dict[str, bytes]:
+    site, _ = render(load_inputs(cfg))
+    return files_of(site)
+
+
+def assert_same(cfg: Config, label: str) -> list[str]:
+    """Build incrementally and from nothing; fail naming the files that differ. Return what was rendered."""
+    inc, rendered = incremental(cfg)
+    ref = cold(cfg)
+    differ = sorted(k for k in inc.keys() | ref.keys() if inc.get(k) != ref.get(k))
+    assert not differ, f"after {label}, the incremental build differs from a cold one in {differ[:10]}"
+    return rendered
+
+
+@pytest.fixture(scope="module")
+def pack(tmp_path_factory: pytest.TempPathFactory) -> Config:
+    tmp = tmp_path_factory.mktemp("incremental")
+    shutil.copytree(ROOT / "content", tmp / "content")
+    shutil.copytree(ROOT / "pwa", tmp / "pwa", ignore=shutil.ignore_patterns("*.py", "__pycache__"))
+    shutil.copytree(ROOT / "service_worker", tmp / "service_worker")
+    (tmp / "locales").mkdir()
+    shutil.copy2(ROOT / "locales" / "messages.pot", tmp / "locales")
+    for tag in LANGS:
+        shutil.copytree(ROOT / "locales" / tag, tmp / "locales" / tag)
+    cfg = make_config(tmp, content=tmp / "content", locales=tmp / "locales", project=tmp)
+    incremental(cfg, jobs=2)  # the first build, in two worker processes: fills the cache
+    return cfg
+
+
+def _edit_po(cfg: Config, tag: str, ctx: str, msgid_pick: object, new: str) -> str:
+    path = cfg.locales / tag / "LC_MESSAGES" / "messages.po"
+    po = polib.pofile(str(path), wrapwidth=0)
+    entry = next(e for e in po if e.msgctxt == ctx and not e.obsolete and e.msgstr and (msgid_pick is None or e.msgid == msgid_pick))
+    entry.msgstr = new
+    po.save(str(path))
+    return entry.msgid
+
+
+def test_nothing_changed_renders_nothing(pack: Config) -> None:
+    _, rendered = incremental(pack)
+    assert rendered == []
+
+
+def test_one_spanish_paragraph_renders_its_page_search_index_and_bundle(pack: Config) -> None:
+    inputs = load_inputs(pack)
+    page = next(p for p in inputs.content.pages if p.id == PAGE)
+    block = next(b for b in page.blocks if b.kind == "paragraph" and "](" not in b.text and "**" not in b.text)
+    _edit_po(pack, "es", page.context, block.text, "Un párrafo cambiado por la prueba de compilación incremental.")
+    rendered = assert_same(pack, "one Spanish paragraph changed")
+    # the search page names the index by its hash, so it changes with it
+    assert sorted(re.sub(r"\.[0-9a-f]{12}\.json$", ".json", r) for r in rendered) == sorted(
+        [f"es/{page.path}index.html", "es/search.json", "es/search/index.html", "es/bundle.json"]
+    )
+
+
+def test_one_ui_string(pack: Config) -> None:
+    _edit_po(pack, "es", "ui", "You are offline", "Sin conexión (cambiado por la prueba)")
+    rendered = assert_same(pack, "a UI string changed")
+    assert "es/offline/index.html" in rendered and not any(r.startswith(("ar/", "en/")) for r in rendered)
+    assert "es/rights/connecticut/index.html" not in rendered
+
+
+def test_one_template(pack: Config) -> None:
+    path = pack.pwa / "templates" / "offline.html"
+    text = path.read_text(encoding="utf-8")
+    assert "{% endblock %}" in text
+    path.write_text(text.replace("{% endblock %}", "<p>changed by the test</p>\n{% endblock %}", 1), encoding="utf-8")
+    rendered = assert_same(pack, "a template changed")
+    assert {r for r in rendered if r.endswith(".html")} == {f"{tag}/offline/index.html" for tag in ("en", *LANGS)}
+
+
+def test_one_service(pack: Config) -> None:
+    path = next((pack.content / "services").glob("*.toml"))
+    text = path.read_text(encoding="utf-8")
+    changed = re.sub(r'number = "(\d{3})-(\d{3})-(\d{4})"', lambda m: f'number = "{m[1]}-{m[2]}-{int(m[3]) ^ 1:04d}"', text, count=1)
+    assert changed != text
+    path.write_text(changed, encoding="utf-8")
+    rendered = assert_same(pack, "a service's phone number changed")
+    assert f"es/services/{path.stem}/index.html" in rendered and "es/rights/connecticut/index.html" not in rendered
+
+
+def test_an_english_paragraph(pack: Config) -> None:
+    path = pack.content / "pages" / "rights" / "school.md"
+    text = path.read_text(encoding="utf-8")
+    head, sep, body = text.partition("\n+++\n")
+    para = next(line for line in body.splitlines() if line and line[0].isalpha() and len(line) > 40)
+    path.write_text(head + sep + body.replace(para, para + " (An edit.)", 1), encoding="utf-8")
+    assert_same(pack, "an English paragraph changed")
+
+
+def test_a_stylesheet(pack: Config) -> None:
+    path = pack.pwa / "static" / "app.css"
+    path.write_text(path.read_text(encoding="utf-8") + "\n.changed-by-the-test{color:#000}\n", encoding="utf-8")
+    assert_same(pack, "the stylesheet changed")
+
+
+def test_a_new_language(pack: Config) -> None:
+    shutil.copytree(ROOT / "locales" / "fr", pack.locales / "fr")
+    rendered = assert_same(pack, "a language added")
+    assert any(r.startswith("fr/") for r in rendered)
+
+
+def test_the_build_reads_the_date_only_where_the_release_key_accounts_for_it() -> None:
+    """cache.release_key holds what the date decides (pages past review, notices shown), not the date:
+    a page that read cfg.today anywhere else would be reused from yesterday's build."""
+    allowed = {"renderer.py": 2, "cache.py": 99, "inputs.py": 99, "pipeline.py": 1}  # meta and notices; the keys; release.json
+    for path in sorted((ROOT / "backend" / "build").glob("*.py")):
+        uses = len(re.findall(r"\.today\b", path.read_text(encoding="utf-8")))
+        assert uses <= allowed.get(path.name, 0), f"{path.name} reads the build's date: add what it decides to cache.release_key"
+
+
+def test_the_cache_keeps_what_the_release_uses_and_prunes_the_rest(tmp_path: Path) -> None:
+    from backend.build.cache import RenderCache
+    from backend.build.compress import CompressedCache
+
+    cache = RenderCache(tmp_path / "cache")
+    kept, gone = cache.put(b"<p>kept</p>" * 50), cache.put(b"<p>gone</p>" * 50)
+    for body in (b"<p>kept</p>" * 50, b"<p>gone</p>" * 50):
+        CompressedCache(cache.compressed).ensure("es/index.html", body)
+    assert cache.prune({kept}) == 4  # the other blob, its .br, .gz and .done
+    assert cache.has(kept) and not cache.has(gone)
+    assert CompressedCache(cache.compressed).paths("es/index.html", kept) and CompressedCache(cache.compressed).paths("es/index.html", gone) is None
+    cache.put(b"<p>gone</p>" * 50)
+    assert cache.prune({kept}) == 0, "pruned again within the day"
