@@ -80,7 +80,8 @@ def cache_control(url: str) -> str:
 # -- what a release holds that is not served as a file ----------------------------
 
 HEADERS_FILE = "_headers"  # for static hosts (Netlify, Cloudflare Pages)
-NOT_SERVED = {"/release.json", "/api/hsds/organizations.json", "/_headers"}  # HSDS goes through its route
+MANIFEST_FILE = "checksums.json"  # every other file's size and SHA-256 (build/metadata.py)
+NOT_SERVED = {"/release.json", "/api/hsds/organizations.json", "/_headers", "/" + MANIFEST_FILE}  # HSDS goes through its route
 
 # -- request bodies -----------------------------------------------------------------
 

@@ -1,11 +1,18 @@
-"""The console's plumbing: its state, page rendering, sessions, the CSRF guard and form reading."""
+"""The console's plumbing: its state, page rendering, sessions, the CSRF guard, form reading, and
+running admin work off the event loop."""
 
 from __future__ import annotations
 
+import errno
+import functools
+import logging
 import secrets
+import sqlite3
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, TypeVar
 
+import anyio.to_thread
+from anyio import CapacityLimiter
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.datastructures import FormData
 from starlette.requests import Request
@@ -14,9 +21,29 @@ from starlette.responses import HTMLResponse, PlainTextResponse, RedirectRespons
 from ...checks import Checked
 from ...config import Config
 from ...policy import UPLOAD_LIMIT
-from .auth import COOKIE, Accounts, RateLimit, Session, Sessions
+from .auth import COOKIE, Accounts, LoginTokens, Session, Sessions
+from .limits import Limiter
 
 Handler = Callable[[Request, Session], Awaitable[Response]]
+T = TypeVar("T")
+log = logging.getLogger("puente")
+HASHES_AT_ONCE = 2  # scrypt takes 16 MiB and ~50 ms of a core: two at once leave the other core to families
+_UNWRITABLE = {errno.ENOSPC: "its disk is full", errno.EDQUOT: "its disk quota is used up", errno.EROFS: "its data directory is read-only",
+               errno.EACCES: "its data directory cannot be written (permission denied)", errno.EPERM: "its data directory cannot be written"}
+
+
+def storage_trouble(error: BaseException) -> str | None:
+    """What stops the server saving, in words, when `error` is a full, read-only or unwritable data directory."""
+    if isinstance(error, sqlite3.OperationalError):
+        text = str(error).lower()
+        if "full" in text:
+            return "its disk is full"
+        if "readonly" in text or "read-only" in text or "unable to open" in text:
+            return "its data directory is read-only"
+        return None
+    if isinstance(error, OSError) and error.errno in _UNWRITABLE:
+        return _UNWRITABLE[error.errno]
+    return None
 
 
 class Console:
@@ -29,8 +56,10 @@ class Console:
         self.cfg = cfg
         self.accounts = Accounts(cfg)
         self.sessions = Sessions(cfg)
-        self.per_account = RateLimit(limit=5, window=15 * 60)
-        self.per_client = RateLimit(limit=20, window=15 * 60)
+        self.limiter = Limiter(cfg)
+        self.login_tokens = LoginTokens(cfg)
+        self.hashing = CapacityLimiter(HASHES_AT_ONCE)
+        self.admin_work = CapacityLimiter(1)  # builds, previews and checks: one at a time, in a worker thread
         self.env = Environment(loader=FileSystemLoader(cfg.pwa / "templates" / "admin"), autoescape=select_autoescape())
         self.css = (cfg.pwa / "admin.css").read_bytes()
         self.checked = Checked(cfg)  # the working content's checks, again only when a file changed
@@ -42,17 +71,32 @@ class Console:
         html = self.env.get_template(name).render(session=session, csrf=session.csrf if session else "", **ctx)
         return HTMLResponse(html, status_code=status, headers={"Cache-Control": "no-store"})
 
+    async def offload(self, fn: Callable[..., T], *args: Any) -> T:
+        """Run admin work (a build, a preview, checks, an edit) in a worker thread, one at a time: the
+        event loop goes on answering families while it runs."""
+        return await anyio.to_thread.run_sync(functools.partial(fn, *args), limiter=self.admin_work)
+
+    async def hash_work(self, fn: Callable[..., T], *args: Any) -> T:
+        """Run password hashing in a worker thread, at most HASHES_AT_ONCE at a time."""
+        return await anyio.to_thread.run_sync(functools.partial(fn, *args), limiter=self.hashing)
+
+    def trouble(self, request: Request, session: Session | None, what: str) -> HTMLResponse:
+        log.error("the admin console cannot save: %s (%s)", what, self.cfg.data)
+        return self.page("trouble.html", request, session, status=503, what=f"The server cannot save: {what}")
+
     def session_of(self, request: Request) -> Session | None:
         return self.sessions.get(request.cookies.get(COOKIE))
 
     def guard(self, handler: Handler) -> Callable[[Request], Awaitable[Response]]:
         async def wrapped(request: Request) -> Response:
             session = self.session_of(request)
-            if session is None:
+            if session is None or session.user not in self.accounts.names():  # a removed account signs nobody in
                 if request.method in ("GET", "HEAD"):
                     return RedirectResponse("/admin/login", status_code=303, headers={"Cache-Control": "no-store"})
                 return PlainTextResponse("Sign in first.", status_code=403)
-            if request.method == "POST":
+            try:
+                if request.method != "POST":
+                    return await handler(request, session)
                 form = await self._form(request)
                 if isinstance(form, Response):
                     return form
@@ -64,7 +108,11 @@ class Console:
                     return await handler(request, session)
                 finally:
                     await form.close()
-            return await handler(request, session)
+            except (OSError, sqlite3.Error) as e:
+                what = storage_trouble(e)
+                if what is None:
+                    raise
+                return self.trouble(request, session, what)
 
         return wrapped
 

@@ -1,4 +1,8 @@
-"""The dashboard: what is served, what publishing would change, checks and status; publish and roll back."""
+"""The dashboard: what is served, what publishing would change, checks and status; publish and roll back.
+
+All of it runs in a worker thread (Console.offload): a publish or the pending changes' render never
+holds up a family's request.
+"""
 
 from __future__ import annotations
 
@@ -15,9 +19,13 @@ from .base import Console
 
 class Dashboard(Console):
     async def dashboard(self, request: Request, session: Session, message: str = "", errors: list[str] | None = None) -> Response:
+        return self.page("dashboard.html", request, session, message=message, **await self.offload(self._state, errors or []))
+
+    def _state(self, errors: list[str]) -> dict[str, Any]:
+        """Everything the dashboard shows (checks, what publishing would change): work for a worker thread."""
         cfg = self.cfg
         checked = self.checked.get()
-        problems: list[str] = [*(errors or []), *checked.errors]
+        problems: list[str] = [*errors, *checked.errors]
         pending: dict[str, Any] | None = None
         if checked.inputs is not None:
             try:
@@ -25,12 +33,11 @@ class Dashboard(Console):
             except ContentError as e:
                 problems += [str(p) for p in e.problems]
         inputs = checked.inputs
-        return self.page(
-            "dashboard.html", request, session,
-            current=releases.current_id(cfg), releases=releases.listing(cfg)[:10], pending=pending, problems=problems,
-            warnings=checked.warnings, status_rows=checked.rows, content=inputs.content if inputs else None, message=message,
-            languages=list(inputs.languages) if inputs and not problems else [],
-        )
+        return {
+            "current": releases.current_id(cfg), "releases": releases.listing(cfg)[:10], "pending": pending, "problems": problems,
+            "warnings": checked.warnings, "status_rows": checked.rows, "content": inputs.content if inputs else None,
+            "languages": list(inputs.languages) if inputs and not problems else [],
+        }
 
     def _pending(self) -> dict[str, Any] | None:
         """What publishing would change, computed again only when the content or the current release changed."""
@@ -43,7 +50,7 @@ class Dashboard(Console):
 
     async def publish(self, request: Request, session: Session) -> Response:
         try:
-            record = releases.publish(self.cfg, session.user)
+            record = await self.offload(releases.publish, self.cfg, session.user, self.cfg.keep)
         except ContentError as e:
             return await self.dashboard(request, session, errors=["Not published: " + str(p) for p in e.problems])
         except releases.PublishError as e:
@@ -53,7 +60,7 @@ class Dashboard(Console):
     async def rollback(self, request: Request, session: Session) -> Response:
         target = str(request.state.form.get("release", "")) or None
         try:
-            record = releases.rollback(self.cfg, session.user, target)
+            record = await self.offload(releases.rollback, self.cfg, session.user, target)
         except releases.PublishError as e:
             return await self.dashboard(request, session, errors=[str(e)])
         return await self.dashboard(request, session, message=f"Rolled back to release {record['id']}.")
