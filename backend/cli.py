@@ -87,7 +87,7 @@ def parser() -> argparse.ArgumentParser:
     adm = sub.add_parser("admin", parents=[common], help="admin accounts: add, passwd, remove, list, sessions (passwords from a prompt or stdin)")
     adm.add_argument("action", choices=["add", "passwd", "remove", "list", "sessions"])
     adm.add_argument("name", nargs="?")
-    adm.add_argument("--revoke", action="store_true", help="with `sessions`: end every session (of NAME only, when given)")
+    adm.add_argument("--revoke", nargs="?", const="", metavar="NAME", help="with `sessions`: end every session (of NAME only, when given)")
     st = sub.add_parser("status", parents=[common], help="translation status per language")
     st.add_argument("--json", action="store_true", help="print the table as JSON")
     ex = sub.add_parser("export-hsds", parents=[common], help="write the service directory as Open Referral HSDS 3.0 JSON")
@@ -194,13 +194,14 @@ def _n(count: int, word: str) -> str:
     return f"{count} {word}{'' if count == 1 else 's'}"
 
 
-def cmd_admin(cfg: Config, action: str, name: str | None, revoke: bool = False) -> int:
+def cmd_admin(cfg: Config, action: str, name: str | None, revoke: str | None = None) -> int:
     accounts, sessions = Accounts(cfg), Sessions(cfg)
     if action == "list":
         print("\n".join(accounts.names()) or "no accounts")
         return 0
     if action == "sessions":
-        if revoke:
+        if revoke is not None:
+            name = revoke or name
             ended = sessions.end_all(name)
             releases.audit(cfg, _user(), "sessions-revoked", account=name or "(all)", sessions=ended)
             print(f"ended {_n(ended, 'session')}{f' of {name}' if name else ''}")
