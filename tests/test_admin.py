@@ -300,24 +300,21 @@ def test_admin_add_from_stdin(tmp_path: Path) -> None:
 
 
 def test_the_dashboard_renders_nothing_again_while_nothing_changed(cfg: Config, client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The dashboard's checks and "what would change" are kept per source hash: a second GET parses and renders nothing."""
-    import polib as polib_module
+    """The dashboard's checks and "what would change" are kept per version of the files: a second GET starts
+    no job (each job, in a child process, parses the catalogs and renders the release)."""
+    from backend.web.admin import base
 
-    from backend.build import pipeline
-
-    renders, parses = [], []
-    real_render, real_pofile = pipeline.render, polib_module.pofile
-    monkeypatch.setattr(pipeline, "render", lambda inputs: renders.append(1) or real_render(inputs))
-    monkeypatch.setattr("backend.releases.building.render", pipeline.render)
-    monkeypatch.setattr(polib_module, "pofile", lambda *a, **k: parses.append(1) or real_pofile(*a, **k))
+    jobs: list[str] = []
+    real = base.run_in_child
+    monkeypatch.setattr(base, "run_in_child", lambda fn, *args: jobs.append(fn.__name__) or real(fn, *args))
     sign_in(client)
     assert client.get("/admin/").status_code == 200
-    assert renders == [1], "the first visit works out what publishing would change"
-    renders.clear()
-    parses.clear()
+    assert jobs == ["working_state"], "the first visit works out what publishing would change"
+    jobs.clear()
     assert client.get("/admin/").status_code == 200
-    assert renders == [] and parses == [], "nothing changed: nothing is parsed or rendered again"
+    assert client.get("/admin/translations/").status_code == 200
+    assert jobs == [], "nothing changed: nothing is parsed or rendered again"
     page = cfg.content / "pages" / "rights" / "hartford.md"
     page.write_text(page.read_text(encoding="utf-8").replace("No Hartford resident", "No Hartford City resident"), encoding="utf-8")
     text = client.get("/admin/").text
-    assert renders == [1] and "rights/hartford" in text, "an edit is seen at once"
+    assert jobs == ["working_state"] and "rights/hartford" in text, "an edit is seen at once"

@@ -66,8 +66,10 @@ class CurrentRelease:
         self._checked = 0.0
         self._switching = threading.Lock()
         self._older: dict[str, tuple[Release, StaticFile | Redirect]] = {}
+        self._kept: dict[str, Release] = {}  # each kept release's hashed files, indexed once
         self.release = self._first()
-        self._index_older()
+        self._switching.acquire()  # released by the thread: no switch while the kept releases are indexed
+        threading.Thread(target=self._index_at_start, name="puente-index", daemon=True).start()
 
     def _first(self) -> Release:
         """The release to start with: the current one if intact, else (loudly) the newest intact published one."""
@@ -137,20 +139,30 @@ class CurrentRelease:
         finally:
             self._switching.release()
 
+    def _index_at_start(self) -> None:
+        try:
+            self._index_older()
+        finally:
+            self._switching.release()
+
     def _index_older(self) -> None:
-        """Index the hashed files of every other kept release (verified like the current one's)."""
-        older: dict[str, tuple[Release, StaticFile | Redirect]] = {}
+        """Index the hashed files of every other kept release (verified like the current one's), each once."""
         dirs = sorted((p for p in self.cfg.releases.glob("*") if p.is_dir() and not p.name.startswith(".")),
                       key=lambda p: p.stat().st_mtime) if self.cfg.releases.is_dir() else []
-        for root in dirs:  # oldest first: a newer release's copy of the same name wins (it is the same bytes)
-            if root.name == self.release.id:
+        kept: dict[str, Release] = {}
+        for root in dirs:
+            if root.name in self._kept:
+                kept[root.name] = self._kept[root.name]
                 continue
             try:
-                kept = Release(root, hashed_only=True)
+                kept[root.name] = Release(root, hashed_only=True)
             except (OSError, ValueError, KeyError):
                 continue
-            older.update((url, (kept, found)) for url, found in kept.files.items())
-        self._older = older
+        older: dict[str, tuple[Release, StaticFile | Redirect]] = {}
+        for release_id, release in kept.items():  # oldest first: a newer copy of the same name wins (the same bytes)
+            if release_id != self.release.id:
+                older.update((url, (release, found)) for url, found in release.files.items())
+        self._kept, self._older = kept, older
 
     def older(self, path: str) -> tuple[Release, StaticFile | Redirect] | None:
         return self._older.get(path)

@@ -1,5 +1,5 @@
 """The console's plumbing: its state, page rendering, sessions, the CSRF guard, form reading, and
-running admin work off the event loop."""
+running admin work off the event loop (light work in a worker thread, heavy work in a child process)."""
 
 from __future__ import annotations
 
@@ -18,11 +18,13 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 
-from ...checks import Checked
+from ... import releases
+from ...build import files_hash
 from ...config import Config
 from ...policy import UPLOAD_LIMIT
 from .auth import COOKIE, Accounts, LoginTokens, Session, Sessions
 from .limits import Limiter
+from .work import run_in_child, working_state
 
 Handler = Callable[[Request, Session], Awaitable[Response]]
 T = TypeVar("T")
@@ -59,11 +61,10 @@ class Console:
         self.limiter = Limiter(cfg)
         self.login_tokens = LoginTokens(cfg)
         self.hashing = CapacityLimiter(HASHES_AT_ONCE)
-        self.admin_work = CapacityLimiter(1)  # builds, previews and checks: one at a time, in a worker thread
+        self.admin_work = CapacityLimiter(1)  # builds, previews, checks and edits: one at a time, off the event loop
         self.env = Environment(loader=FileSystemLoader(cfg.pwa / "templates" / "admin"), autoescape=select_autoescape())
         self.css = (cfg.pwa / "admin.css").read_bytes()
-        self.checked = Checked(cfg)  # the working content's checks, again only when a file changed
-        self.pending_cache: dict[tuple[str, str | None], dict[str, Any]] = {}
+        self._state: tuple[tuple[str, str, str | None], dict[str, Any]] | None = None
 
     # -- plumbing ---------------------------------------------------------------
 
@@ -75,6 +76,22 @@ class Console:
         """Run admin work (a build, a preview, checks, an edit) in a worker thread, one at a time: the
         event loop goes on answering families while it runs."""
         return await anyio.to_thread.run_sync(functools.partial(fn, *args), limiter=self.admin_work)
+
+    async def in_child(self, fn: Callable[..., T], *args: Any) -> T:
+        """Run heavy admin work (a build, checks, a preview) in a child process (work.py), one job at a time."""
+        return await anyio.to_thread.run_sync(functools.partial(run_in_child, fn, *args), limiter=self.admin_work)
+
+    async def files_key(self) -> tuple[str, str]:
+        """What the working content is: the hash of its files, and the date builds treat as today."""
+        return await anyio.to_thread.run_sync(files_hash, self.cfg), self.cfg.today.isoformat()
+
+    async def state(self, pending: bool = True) -> dict[str, Any]:
+        """The working content's errors, warnings, status rows and (`pending`) what publishing would change
+        (work.working_state), computed again, in a child process, only when a file or the current release changed."""
+        key = (*await self.files_key(), releases.current_id(self.cfg))
+        if self._state is None or self._state[0] != key or (pending and not self._state[1]["with_pending"]):
+            self._state = (key, await self.in_child(working_state, self.cfg, pending))
+        return self._state[1]
 
     async def hash_work(self, fn: Callable[..., T], *args: Any) -> T:
         """Run password hashing in a worker thread, at most HASHES_AT_ONCE at a time."""

@@ -1,12 +1,10 @@
 """The dashboard: what is served, what publishing would change, checks and status; publish and roll back.
 
-All of it runs in a worker thread (Console.offload): a publish or the pending changes' render never
-holds up a family's request.
+The checks, the pending changes' render and a publish run in a child process (work.py), a rollback in
+a worker thread: none of it holds up a family's request.
 """
 
 from __future__ import annotations
-
-from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -19,38 +17,19 @@ from .base import Console
 
 class Dashboard(Console):
     async def dashboard(self, request: Request, session: Session, message: str = "", errors: list[str] | None = None) -> Response:
-        return self.page("dashboard.html", request, session, message=message, **await self.offload(self._state, errors or []))
-
-    def _state(self, errors: list[str]) -> dict[str, Any]:
-        """Everything the dashboard shows (checks, what publishing would change): work for a worker thread."""
-        cfg = self.cfg
-        checked = self.checked.get()
-        problems: list[str] = [*errors, *checked.errors]
-        pending: dict[str, Any] | None = None
-        if checked.inputs is not None:
-            try:
-                pending = self._pending()
-            except ContentError as e:
-                problems += [str(p) for p in e.problems]
-        inputs = checked.inputs
-        return {
-            "current": releases.current_id(cfg), "releases": releases.listing(cfg)[:10], "pending": pending, "problems": problems,
-            "warnings": checked.warnings, "status_rows": checked.rows, "content": inputs.content if inputs else None,
-            "languages": list(inputs.languages) if inputs and not problems else [],
-        }
-
-    def _pending(self) -> dict[str, Any] | None:
-        """What publishing would change, computed again only when the content or the current release changed."""
-        checked = self.checked.get()
-        key = (checked.key[0] + checked.key[1], releases.current_id(self.cfg))
-        if key not in self.pending_cache:
-            self.pending_cache.clear()
-            self.pending_cache[key] = releases.pending(self.cfg, checked.inputs)
-        return self.pending_cache[key]
+        state = await self.state()
+        problems: list[str] = [*(errors or []), *state["errors"]]
+        kept = await self.offload(releases.listing, self.cfg)
+        return self.page(
+            "dashboard.html", request, session, message=message,
+            current=releases.current_id(self.cfg), releases=kept[:10], pending=state["pending"], problems=problems,
+            warnings=state["warnings"], status_rows=state["rows"], content=state["content"],
+            languages=state["languages"] if not problems else [],
+        )
 
     async def publish(self, request: Request, session: Session) -> Response:
         try:
-            record = await self.offload(releases.publish, self.cfg, session.user, self.cfg.keep)
+            record = await self.in_child(releases.publish, self.cfg, session.user, self.cfg.keep)
         except ContentError as e:
             return await self.dashboard(request, session, errors=["Not published: " + str(p) for p in e.problems])
         except releases.PublishError as e:

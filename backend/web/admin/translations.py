@@ -41,8 +41,7 @@ class Translations(Console):
         return path if path.is_file() else None
 
     async def translations(self, request: Request, session: Session) -> Response:
-        checked = await self.offload(self.checked.get)
-        return self.page("translations.html", request, session, rows=checked.rows, result=None)
+        return self.page("translations.html", request, session, rows=(await self.state(pending=False))["rows"], result=None)
 
     async def upload(self, request: Request, session: Session) -> Response:
         tag = request.path_params["tag"]
@@ -59,13 +58,13 @@ class Translations(Console):
         data = await upload.read(UPLOAD_LIMIT + 1)
         if len(data) > UPLOAD_LIMIT:
             return PlainTextResponse("That upload is too large.", status_code=413)
-        problems, summary = await self.offload(_check_upload, tag, target, data)
+        problems, summary = await self.offload(_check_upload, tag, target, data)  # two catalogs: a thread is enough
         releases.audit(self.cfg, session.user, "upload-catalog-refused" if problems else "upload-catalog-checked", language=tag,
                        problems=len(problems))
         result: dict[str, Any] = {"ok": not problems, "tag": tag, "problems": problems, "summary": summary, "saved": False}
         if not problems:
             result["token"], result["sha256"] = self._stage(tag, data, session.user)
-        rows = (await self.offload(self.checked.get)).rows
+        rows = (await self.state(pending=False))["rows"]
         return self.page("translations.html", request, session, status=200 if not problems else 422, rows=rows, result=result)
 
     def _stage(self, tag: str, data: bytes, who: str) -> tuple[str, str]:
@@ -99,7 +98,7 @@ class Translations(Console):
         staged.unlink()
         meta_path.unlink(missing_ok=True)
         releases.audit(self.cfg, session.user, "upload-catalog", language=tag, sha256=meta["sha256"])
-        return self.page("translations.html", request, session, rows=(await self.offload(self.checked.get)).rows,
+        return self.page("translations.html", request, session, rows=(await self.state(pending=False))["rows"],
                          result={"ok": True, "tag": tag, "saved": True, "summary": [], "problems": []})
 
     async def download(self, request: Request, session: Session) -> Response:
