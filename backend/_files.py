@@ -1,4 +1,4 @@
-"""File helpers every layer uses: atomic writes, appends that never interleave, JSON lines, trial copies.
+"""File helpers every layer uses: atomic writes, files made once, appends that never interleave, JSON lines, trial copies.
 
 One home for them (as sphinx/util/osutil.py is for Sphinx): a crash never leaves half a file,
 and two writers never interleave a line.
@@ -30,6 +30,32 @@ def atomic_write(path: Path, data: str | bytes, mode: int | None = None) -> None
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def write_once(path: Path, data: bytes, mode: int = 0o600) -> bytes:
+    """Create `path` holding `data` unless it exists already; return what it holds. Of several
+    processes doing this at once, one wins and every one of them returns the winner's bytes."""
+    path = Path(path)
+    try:
+        existing = path.read_bytes()
+        if existing:
+            return existing
+        path.unlink()  # an empty file (a crash between create and write) counts as absent
+    except FileNotFoundError:
+        pass
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.chmod(tmp, mode)
+        try:
+            os.link(tmp, path)  # fails if another process made it first: theirs is kept
+        except FileExistsError:
+            pass
+    finally:
+        Path(tmp).unlink(missing_ok=True)
+    return path.read_bytes()
 
 
 def atomic_json(path: Path, data: object, mode: int | None = None) -> None:

@@ -6,7 +6,8 @@
     extract    regenerate locales/messages.pot and merge it into every catalog
     publish    check and build the working content, then make it current in one atomic step
     releases   list kept releases; rollback [ID] makes an earlier one current
-    admin add NAME   create an admin account (password from a prompt or stdin)
+    verify     check every kept release against its checksums
+    admin      accounts: add NAME, passwd NAME, remove NAME, list, sessions [--revoke] [NAME]
     status     a table per language: translated, fuzzy, untranslated, percent, reviewed or draft
     export-hsds   write the service directory as Open Referral HSDS 3.0 JSON (stdout or --out FILE)
     import-hsds   turn an HSDS organization list into content/services/*.toml entries
@@ -38,7 +39,7 @@ from .config import SETTINGS, Config, install_defaults
 from .content import hsds, load
 from .errors import ContentError
 from .i18n.extract import extract
-from .web.admin.auth import Accounts
+from .web.admin.auth import Accounts, Sessions
 
 
 def _settings_epilog() -> str:
@@ -79,12 +80,14 @@ def parser() -> argparse.ArgumentParser:
     pub = sub.add_parser("publish", parents=[common], help="check and build the working content, then make it current")
     pub.add_argument("--as", dest="who", default=None, help="who is publishing, for the audit log (default: the system user)")
     sub.add_parser("releases", parents=[common], help="list kept releases: id, time, who, what changed per language")
+    sub.add_parser("verify", parents=[common], help="check every kept release's files against its checksums")
     rb = sub.add_parser("rollback", parents=[common], help="make an earlier release current (default: the one before)")
     rb.add_argument("release", nargs="?", help="the release id (see `releases`)")
     rb.add_argument("--as", dest="who", default=None, help="who is rolling back, for the audit log")
-    adm = sub.add_parser("admin", parents=[common], help="admin accounts: `admin add NAME` (password from a prompt or stdin)")
-    adm.add_argument("action", choices=["add", "list"])
+    adm = sub.add_parser("admin", parents=[common], help="admin accounts: add, passwd, remove, list, sessions (passwords from a prompt or stdin)")
+    adm.add_argument("action", choices=["add", "passwd", "remove", "list", "sessions"])
     adm.add_argument("name", nargs="?")
+    adm.add_argument("--revoke", nargs="?", const="", metavar="NAME", help="with `sessions`: end every session (of NAME only, when given)")
     st = sub.add_parser("status", parents=[common], help="translation status per language")
     st.add_argument("--json", action="store_true", help="print the table as JSON")
     ex = sub.add_parser("export-hsds", parents=[common], help="write the service directory as Open Referral HSDS 3.0 JSON")
@@ -130,8 +133,10 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_releases(cfg)
         if command == "rollback":
             return cmd_rollback(cfg, args.release, args.who or _user())
+        if command == "verify":
+            return cmd_verify(cfg)
         if command == "admin":
-            return cmd_admin(cfg, args.action, args.name)
+            return cmd_admin(cfg, args.action, args.name, args.revoke)
         if command == "export-hsds":
             return cmd_export_hsds(cfg, args.out)
         if command == "import-hsds":
@@ -182,29 +187,75 @@ def cmd_rollback(cfg: Config, release_id: str | None, who: str) -> int:
     return 0
 
 
-def cmd_admin(cfg: Config, action: str, name: str | None) -> int:
-    accounts = Accounts(cfg)
+def cmd_verify(cfg: Config) -> int:
+    rows = releases.verify_all(cfg)
+    for r in rows:
+        print(f"{'*' if r['current'] else ' '} {r['id']}  {'damaged' if r['problems'] else 'intact'}")
+        print("".join(f"    {problem}\n" for problem in r["problems"][:20]), end="")
+    damaged = sum(1 for r in rows if r["problems"])
+    if damaged:
+        print(f"serve.py verify: {damaged} of {len(rows)} releases are damaged; `serve.py publish` builds a new one", file=sys.stderr)
+    else:
+        print(f"all {len(rows)} kept releases are intact" if rows else "no releases yet: run `python serve.py publish`")
+    return 1 if damaged else 0
+
+
+def _n(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+def cmd_admin(cfg: Config, action: str, name: str | None, revoke: str | None = None) -> int:
+    accounts, sessions = Accounts(cfg), Sessions(cfg)
     if action == "list":
         print("\n".join(accounts.names()) or "no accounts")
         return 0
+    if action == "sessions":
+        if revoke is not None:
+            name = revoke or name
+            ended = sessions.end_all(name)
+            releases.audit(cfg, _user(), "sessions-revoked", account=name or "(all)", sessions=ended)
+            print(f"ended {_n(ended, 'session')}{f' of {name}' if name else ''}")
+            return 0
+        rows = [s for s in sessions.listing() if name is None or s.user == name]
+        for s in rows:
+            print(f"{s.user:<20} until {dt.datetime.fromtimestamp(s.expires, dt.UTC).isoformat(timespec='minutes')}")
+        print(f"{_n(len(rows), 'signed-in session')}", file=sys.stderr)
+        return 0
     if not name:
-        print("serve.py admin add: give the account's NAME", file=sys.stderr)
+        print(f"serve.py admin {action}: give the account's NAME", file=sys.stderr)
         return 2
-    if sys.stdin.isatty():
-        password = getpass.getpass(f"Password for {name}: ")
-        if getpass.getpass("Again: ") != password:
-            print("serve.py admin add: the passwords differ; nothing was saved", file=sys.stderr)
-            return 1
-    else:
-        password = sys.stdin.readline().rstrip("\n")
-    try:
-        accounts.add(name, password)
-    except ValueError as e:
-        print(f"serve.py admin add: {e}", file=sys.stderr)
+    if action in ("passwd", "remove") and name not in accounts.names():
+        print(f"serve.py admin {action}: there is no account {name!r} (`serve.py admin list`)", file=sys.stderr)
         return 1
-    releases.audit(cfg, _user(), "account-added", account=name)
-    print(f"account {name} can now sign in at /admin/")
+    if action == "remove":
+        accounts.remove(name)
+    elif (password := _new_password(action, name)) is None:
+        return 1
+    else:
+        try:
+            accounts.add(name, password) if action == "add" else accounts.set_password(name, password)
+        except ValueError as e:
+            print(f"serve.py admin {action}: {e}", file=sys.stderr)
+            return 1
+    if action == "add":
+        releases.audit(cfg, _user(), "account-added", account=name)
+        print(f"account {name} can now sign in at /admin/")
+        return 0
+    ended = sessions.end_all(name)  # a removed account, or a changed password, signs nobody in any more
+    releases.audit(cfg, _user(), "account-removed" if action == "remove" else "password-changed", account=name, sessions=ended)
+    print(f"account {name} {'is removed' if action == 'remove' else 'has a new password'}; {_n(ended, 'session')} ended")
     return 0
+
+
+def _new_password(action: str, name: str) -> str | None:
+    """A new password from a prompt (asked twice), or from the first line of standard input when piped."""
+    if not sys.stdin.isatty():
+        return sys.stdin.readline().rstrip("\n")
+    password = getpass.getpass(f"Password for {name}: ")
+    if getpass.getpass("Again: ") != password:
+        print(f"serve.py admin {action}: the passwords differ; nothing was saved", file=sys.stderr)
+        return None
+    return password
 
 
 def cmd_build(cfg: Config, out: Path) -> int:
@@ -352,20 +403,25 @@ def config_environment(cfg: Config) -> dict[str, str]:
 
 
 def ensure_current(cfg: Config) -> str:
-    """Make sure a release is current. Until the first publish, `serve` builds the working content
-    whenever it changed; once a district publishes, `serve` serves what was published."""
-    releases.recover(cfg)
-    current = releases.current_id(cfg)
-    if current and releases.history(cfg):
-        try:
-            same = building.load_inputs(cfg).source == _source_of(cfg, current)
-        except ContentError:
-            same = False
-        pending = "" if same else " (the working content has unpublished changes)"
-        return f"serving published release {current}{pending}"
-    _release_dir, info, built = building.ensure_release(cfg)
-    releases.set_current(cfg, str(info["id"]))
-    return f"{'built' if built else 'reused'} release {info['id']}"
+    """Make sure an intact release is current. Until the first publish, `serve` builds the working content
+    whenever it changed; once a district publishes, `serve` serves only what was published: a missing or
+    damaged `current` falls back, loudly, to the newest intact published release."""
+    with releases.publish_lock(cfg, wait=True):
+        releases.remove_leftovers(cfg)
+        warning = releases.restore_current(cfg)  # raises PublishError when no published release is intact
+        if warning:
+            print(f"\n{'!' * 78}\n{warning}\n{'!' * 78}\n", file=sys.stderr, flush=True)
+        current = releases.current_id(cfg)
+        if current and releases.history(cfg):
+            try:
+                same = building.load_inputs(cfg).source == _source_of(cfg, current)
+            except ContentError:
+                same = False
+            pending = "" if same else " (the working content has unpublished changes)"
+            return f"serving published release {current}{pending}"
+        _release_dir, info, built = building.ensure_release(cfg)
+        releases.set_current(cfg, str(info["id"]))
+        return f"{'built' if built else 'reused'} release {info['id']}"
 
 
 def _source_of(cfg: Config, release_id: str) -> str:

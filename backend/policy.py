@@ -129,7 +129,8 @@ def cache_control(url: str) -> str:
 # -- what a release holds that is not served as a file ----------------------------
 
 HEADERS_FILE = "_headers"  # for static hosts (Netlify, Cloudflare Pages)
-NOT_SERVED = {"/release.json", "/_headers"}
+MANIFEST_FILE = "checksums.json"  # every other file's size and SHA-256 (build/metadata.py)
+NOT_SERVED = {"/release.json", "/_headers", "/" + MANIFEST_FILE}
 NOT_SERVED_UNDER = "/api/"  # the HSDS files go through their routes (query strings, CORS)
 
 # -- request bodies -----------------------------------------------------------------

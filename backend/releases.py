@@ -1,12 +1,15 @@
 """Published releases: build the working content, check it, and switch `current` in one step.
 
-    <data>/releases/<id>/     immutable release directories (read-only once written)
+    <data>/releases/<id>/     immutable release directories (read-only once written), each with its
+                              checksums.json: verified before it is made current, and by `serve.py verify`
     <data>/current            the id being served; replaced by one atomic rename
     <data>/history.jsonl      one line per publish or rollback: id, time, who, changes per language
     <data>/audit.log          append-only: every publish, rollback, upload, edit, sign-in
     <data>/publish.lock       held (flock) while a publish or rollback runs
 
-A publish that fails anywhere before the rename changes nothing that is served.
+A publish that fails anywhere before the rename changes nothing that is served, and the next
+publish removes what a killed one left behind. A damaged `current` falls back to the newest intact
+published release (`restore_current`), never to the unpublished working content.
 """
 
 from __future__ import annotations
@@ -73,7 +76,8 @@ def _append_history(cfg: Config, record: dict[str, Any]) -> None:
 
 
 @contextmanager
-def publish_lock(cfg: Config) -> Iterator[None]:
+def publish_lock(cfg: Config, wait: bool = False) -> Iterator[None]:
+    """Held while anything writes releases: a second publish is refused, or (`wait`) waits its turn."""
     try:
         cfg.data.mkdir(parents=True, exist_ok=True)
         fd = os.open(cfg.data / "publish.lock", os.O_RDWR | os.O_CREAT, 0o600)
@@ -81,7 +85,7 @@ def publish_lock(cfg: Config) -> Iterator[None]:
         raise _friendly(e, cfg) from e
     try:
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
         except BlockingIOError:
             raise PublishError("another publish or rollback is in progress; try again in a moment") from None
         yield
@@ -97,6 +101,14 @@ def page_revisions(release_dir: Path) -> dict[str, dict[str, str]]:
         bundle = json.loads((release_dir / bundle_url.lstrip("/")).read_text(encoding="utf-8"))
         out[lang] = dict((url, rev) for url, rev in bundle["pages"])
     return out
+
+
+def _revisions(cfg: Config, release_id: str | None) -> dict[str, dict[str, str]]:
+    """The page revisions of a release that may be damaged (the one being replaced): {} when unreadable."""
+    try:
+        return page_revisions(cfg.releases / release_id) if release_id else {}
+    except (OSError, ValueError, KeyError, TypeError):
+        return {}
 
 
 def changes(old: dict[str, dict[str, str]], new: dict[str, dict[str, str]]) -> dict[str, dict[str, list[str]]]:
@@ -169,9 +181,10 @@ def pending(cfg: Config, inputs: building.Inputs | None = None) -> dict[str, Any
 
 
 def publish(cfg: Config, who: str, keep: int = 10, stream: TextIO | None = None) -> dict[str, Any]:
-    """Check and build the working content, then make it current. Return the history record, with the
+    """Check and build the working content, verify it, then make it current. Return the history record, with the
     build's one-line summary as "built". Progress goes to <data>/progress.json (and `stream`)."""
     with publish_lock(cfg):
+        remove_leftovers(cfg)
         inputs = building.load_inputs(cfg)
         check_report(inputs)  # raises ContentErrors: nothing is built
         progress = building.Progress("publish", len(inputs.languages), cfg.data / building.PROGRESS_RECORD, stream)
@@ -189,15 +202,18 @@ def _publish(cfg: Config, who: str, keep: int, inputs: building.Inputs, progress
     try:
         site, info = building.render(inputs, building.render_cache(cfg), building.default_jobs(), progress)
         dest = cfg.releases / info["id"]
-        if previous == info["id"]:
+        if previous == info["id"] and not metadata.verify(dest):
             return {"id": previous, "summary": "nothing to publish: the working content is what is served", "changes": {},
                     "built": progress.summary()}
+        if dest.exists() and metadata.verify(dest):  # a kept copy of this release was damaged: build it again
+            remove_release(dest)
         if not dest.exists():
             building.write_release(site, dest, link=True)  # unchanged files are hard links into the cache
             _freeze(dest)
     except OSError as e:
         raise _friendly(e, cfg) from e
-    diff = changes(page_revisions(cfg.releases / previous) if previous else {}, page_revisions(dest))
+    _refuse_damaged(cfg, info["id"], "publish")
+    diff = changes(_revisions(cfg, previous), page_revisions(dest))
     _before_switch()
     record = {"id": info["id"], "time": now(), "who": who, "action": "publish", "previous": previous, "changes": diff,
               "summary": summarize(diff)}
@@ -228,9 +244,10 @@ def rollback(cfg: Config, who: str, release_id: str | None = None) -> dict[str, 
             if not ids:
                 raise PublishError("there is no earlier release to roll back to")
             release_id = ids[-1]
-        if not (cfg.releases / release_id / metadata.INFO_FILE).is_file():
+        if not release_id or release_id.startswith(".") or "/" in release_id or not (cfg.releases / release_id).is_dir():
             raise PublishError(f"no release {release_id!r} is kept; `serve.py releases` lists them")
-        diff = changes(page_revisions(cfg.releases / cur) if cur else {}, page_revisions(cfg.releases / release_id))
+        _refuse_damaged(cfg, release_id, "roll back to")
+        diff = changes(_revisions(cfg, cur), page_revisions(cfg.releases / release_id))
         record = {"id": release_id, "time": now(), "who": who, "action": "rollback", "previous": cur, "changes": diff,
                   "summary": summarize(diff)}
         try:
@@ -273,14 +290,93 @@ def prune(cfg: Config, keep: int) -> None:
             remove_release(cfg.releases / r["id"])
 
 
-def recover(cfg: Config) -> None:
-    """Clean up after a publish that died: temporary directories beside the releases."""
+def remove_leftovers(cfg: Config) -> None:
+    """Remove what a publish killed midway left: temporary release directories, the compression
+    cache's work directories, a half-written `current`. Call it holding the publish lock."""
     if cfg.releases.is_dir():
         for tmp in cfg.releases.glob(".*"):
             if tmp.is_dir():
                 remove_release(tmp)
-    for tmp in cfg.data.glob(".current.*"):
+    cache = cfg.data / "cache" / "compressed"
+    if cache.is_dir():
+        for tmp in cache.iterdir():
+            if tmp.is_dir():
+                shutil.rmtree(tmp, ignore_errors=True)
+    for tmp in (*cfg.data.glob(".current.*"), *cfg.data.glob(".history.jsonl.*")):
         tmp.unlink(missing_ok=True)
 
 
-__all__ = ["ContentError", "PublishError", "audit", "current_id", "history", "listing", "pending", "publish", "rollback"]
+def recover(cfg: Config) -> None:
+    """Clean up after a publish that died (at start: nothing else can be writing yet)."""
+    with publish_lock(cfg, wait=True):
+        remove_leftovers(cfg)
+
+
+# -- verifying releases ---------------------------------------------------------------------------
+
+
+def _refuse_damaged(cfg: Config, release_id: str, doing: str) -> None:
+    problems = metadata.verify(cfg.releases / release_id)
+    if problems:
+        more = f" (and {len(problems) - 3} more)" if len(problems) > 3 else ""
+        raise PublishError(
+            f"will not {doing} release {release_id}: it is damaged: {'; '.join(problems[:3])}{more}. "
+            "Nothing changed; `serve.py verify` lists every problem."
+        )
+
+
+def verify_all(cfg: Config) -> list[dict[str, Any]]:
+    """Every kept release, newest first, with the problems `metadata.verify` finds ([] when intact)."""
+    cur = current_id(cfg)
+    dirs = sorted((p for p in cfg.releases.glob("*") if p.is_dir() and not p.name.startswith(".")), key=lambda p: p.stat().st_mtime,
+                  reverse=True) if cfg.releases.is_dir() else []
+    return [{"id": p.name, "current": p.name == cur, "problems": metadata.verify(p)} for p in dirs]
+
+
+def newest_intact(cfg: Config, skip: str | None = None) -> str | None:
+    """The newest release that a publish or rollback made current and that is still intact."""
+    seen: set[str] = set()
+    for record in reversed(history(cfg)):
+        rid = str(record.get("id", ""))
+        if rid in seen or rid == skip or not rid or rid.startswith(".") or "/" in rid:
+            continue
+        seen.add(rid)
+        if (cfg.releases / rid).is_dir() and not metadata.verify(cfg.releases / rid):
+            return rid
+    return None
+
+
+def restore_current(cfg: Config) -> str | None:
+    """Once something was published, make sure `current` names an intact published release.
+
+    Return None when it does (or nothing was ever published); otherwise point `current` at the newest
+    intact published release and return a warning saying so. Raise PublishError when none is intact:
+    the unpublished working content is never served in its place.
+    """
+    if not history(cfg):
+        return None
+    raw = _read_pointer(cfg)
+    problems = metadata.verify(cfg.releases / raw) if raw and not raw.startswith(".") and "/" not in raw else ["not a release id"]
+    if not problems:
+        return None
+    what = f"names release {raw!r}, which is damaged ({problems[0]})" if raw else "is missing or empty"
+    fallback = newest_intact(cfg, skip=raw)
+    if fallback is None:
+        raise PublishError(
+            f"{cfg.data / 'current'} {what}, and no published release is intact. Refusing to serve the unpublished "
+            "working content: run `serve.py verify`, then `serve.py publish` or `serve.py rollback ID`."
+        )
+    set_current(cfg, fallback)
+    audit(cfg, "serve", "fallback", release=fallback, reason=what)
+    return f"WARNING: {cfg.data / 'current'} {what}; now serving {fallback}, the newest intact published release"
+
+
+def _read_pointer(cfg: Config) -> str:
+    try:
+        return (cfg.data / "current").read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError):
+        return ""
+
+
+__all__ = ["ContentError", "PublishError", "audit", "current_id", "history", "listing", "pending", "publish", "restore_current",
+           "rollback", "verify_all"]

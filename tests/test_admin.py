@@ -7,6 +7,7 @@ import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import polib
 import pytest
@@ -15,6 +16,7 @@ from starlette.testclient import TestClient
 from backend import releases
 from backend.config import Config
 from backend.web.admin.auth import COOKIE, Accounts
+from backend.web.admin.limits import Limiter
 from backend.web.app import create_server_app
 
 from .conftest import ROOT, make_config
@@ -47,8 +49,16 @@ def client(cfg: Config) -> Iterator[TestClient]:
         yield c
 
 
+def login(client: TestClient, name: str = "ana", password: str = PASSWORD) -> Any:
+    """POST the sign-in form as a browser does: with the CSRF token of the form it was shown."""
+    form = client.get("/admin/login")
+    m = re.search(r'name="csrf" value="([^"]+)"', form.text)
+    assert m, form.text
+    return client.post("/admin/login", data={"name": name, "password": password, "csrf": m.group(1)}, follow_redirects=False)
+
+
 def sign_in(client: TestClient, name: str = "ana", password: str = PASSWORD) -> str:
-    r = client.post("/admin/login", data={"name": name, "password": password}, follow_redirects=False)
+    r = login(client, name, password)
     assert r.status_code == 303, r.text
     page = client.get("/admin/")
     m = re.search(r'name="csrf" value="([^"]+)"', page.text)
@@ -86,8 +96,8 @@ def test_nothing_answers_without_a_session(client: TestClient, method: str, path
 
 
 def test_sign_in_sets_a_strict_cookie_only_under_admin(client: TestClient) -> None:
-    r = client.post("/admin/login", data={"name": "ana", "password": PASSWORD}, follow_redirects=False)
-    cookie = r.headers["set-cookie"]
+    r = login(client)
+    cookie = next(c for c in r.headers.get_list("set-cookie") if c.startswith(f"{COOKIE}="))
     assert cookie.startswith(f"{COOKIE}=")
     for flag in ("HttpOnly", "Path=/admin/", "SameSite=strict", "Secure"):
         assert flag.lower() in cookie.lower(), cookie
@@ -113,17 +123,20 @@ def test_wrong_csrf_token_is_refused_and_changes_nothing(client: TestClient, cfg
 
 def test_sixth_rapid_wrong_password_is_refused_even_when_right(client: TestClient, cfg: Config) -> None:
     for _ in range(5):
-        assert client.post("/admin/login", data={"name": "ana", "password": "wrong password!"}).status_code == 401
-    r = client.post("/admin/login", data={"name": "ana", "password": PASSWORD}, follow_redirects=False)
-    assert r.status_code == 429 and "set-cookie" not in r.headers
-    actions = [a["action"] for a in releases.read_audit(cfg)]
-    assert actions.count("login-failed") == 5 and "login-refused" in actions
+        assert login(client, password="wrong password!").status_code == 401
+    r = login(client)
+    assert r.status_code == 429 and COOKIE not in r.headers.get("set-cookie", "")
+    assert int(r.headers["retry-after"]) > 0
+    Limiter(cfg).flush()
+    tally = [a for a in releases.read_audit(cfg) if a["action"] == "login-failures"]
+    assert len(tally) == 1 and tally[0]["failed"] == 5 and tally[0]["refused"] == 1
+    assert tally[0]["accounts"] == {"ana": {"failed": 5, "refused": 1}}
 
 
 def test_per_client_limit_spans_accounts(client: TestClient) -> None:
     for n in range(20):
-        client.post("/admin/login", data={"name": f"guess{n}", "password": "nope nope nope"})
-    r = client.post("/admin/login", data={"name": "ana", "password": PASSWORD}, follow_redirects=False)
+        login(client, f"guess{n}", "nope nope nope")
+    r = login(client)
     assert r.status_code == 429
 
 
@@ -227,7 +240,8 @@ def test_valid_po_upload_shows_a_summary_then_saves(client: TestClient, cfg: Con
     assert r.status_code == 200 and "1 translations changed" in r.text
     assert "Salida rápida" in path.read_text()  # not saved until confirmed
     token = re.search(r'name="token" value="([^"]+)"', r.text).group(1)
-    r = client.post("/admin/translations/es/", data={"csrf": csrf, "token": token})
+    sha = re.search(r'name="sha256" value="([0-9a-f]{64})"', r.text).group(1)
+    r = client.post("/admin/translations/es/", data={"csrf": csrf, "token": token, "sha256": sha})
     assert r.status_code == 200 and "Saved the es catalog" in r.text
     assert "Salir rápido" in path.read_text()
     assert any(a["action"] == "upload-catalog" for a in releases.read_audit(cfg))
@@ -286,24 +300,21 @@ def test_admin_add_from_stdin(tmp_path: Path) -> None:
 
 
 def test_the_dashboard_renders_nothing_again_while_nothing_changed(cfg: Config, client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The dashboard's checks and "what would change" are kept per source hash: a second GET parses and renders nothing."""
-    import polib as polib_module
+    """The dashboard's checks and "what would change" are kept per version of the files: a second GET starts
+    no job (each job, in a child process, parses the catalogs and renders the release)."""
+    from backend.web.admin import base
 
-    from backend.build import pipeline
-
-    renders, parses = [], []
-    real_render, real_pofile = pipeline.render, polib_module.pofile
-    monkeypatch.setattr(pipeline, "render", lambda inputs: renders.append(1) or real_render(inputs))
-    monkeypatch.setattr("backend.releases.building.render", pipeline.render)
-    monkeypatch.setattr(polib_module, "pofile", lambda *a, **k: parses.append(1) or real_pofile(*a, **k))
+    jobs: list[str] = []
+    real = base.run_in_child
+    monkeypatch.setattr(base, "run_in_child", lambda fn, *args: jobs.append(fn.__name__) or real(fn, *args))
     sign_in(client)
     assert client.get("/admin/").status_code == 200
-    assert renders == [1], "the first visit works out what publishing would change"
-    renders.clear()
-    parses.clear()
+    assert jobs == ["working_state"], "the first visit works out what publishing would change"
+    jobs.clear()
     assert client.get("/admin/").status_code == 200
-    assert renders == [] and parses == [], "nothing changed: nothing is parsed or rendered again"
+    assert client.get("/admin/translations/").status_code == 200
+    assert jobs == [], "nothing changed: nothing is parsed or rendered again"
     page = cfg.content / "pages" / "rights" / "hartford.md"
     page.write_text(page.read_text(encoding="utf-8").replace("No Hartford resident", "No Hartford City resident"), encoding="utf-8")
     text = client.get("/admin/").text
-    assert renders == [1] and "rights/hartford" in text, "an edit is seen at once"
+    assert jobs == ["working_state"] and "rights/hartford" in text, "an edit is seen at once"

@@ -702,7 +702,10 @@ def signed_in(release_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> It
     (cfg.data / "current").write_text(release_id + "\n")
     Accounts(cfg).add("ana", "correct horse battery staple")
     with TestClient(create_server_app(cfg), follow_redirects=False) as client:
-        assert client.post("/admin/login", data={"name": "ana", "password": "correct horse battery staple"}).status_code == 303
+        token = re.search(r'name="csrf" value="([^"]+)"', client.get("/admin/login").text)
+        assert token
+        signed = client.post("/admin/login", data={"name": "ana", "password": "correct horse battery staple", "csrf": token.group(1)})
+        assert signed.status_code == 303
         csrf = re.search(r'name="csrf" value="([^"]+)"', client.get("/admin/notices/").text)
         assert csrf
         yield client, csrf.group(1), cfg

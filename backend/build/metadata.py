@@ -1,13 +1,17 @@
-"""release.json: what a release is (id, source hash, languages, when and for what date it was built).
+"""release.json: what a release is (id, source hash, languages, when and for what date it was built),
+and checksums.json: the size and SHA-256 of each of its files, so a damaged release is never served.
 
-Written by the pipeline and read only through `read_info`, by everyone who needs it.
+Both are written by the pipeline and read only through this module, by everyone who needs them.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 from typing import Any
+
+from ..policy import MANIFEST_FILE
 
 INFO_FILE = "release.json"
 
@@ -29,3 +33,72 @@ def read_info(release_dir: Path) -> dict[str, Any]:
 
 def language_tags(info: dict[str, Any]) -> list[str]:
     return [str(lang["tag"]) for lang in info["languages"]]
+
+
+# -- checksums.json: every file of a release, its size and SHA-256 ----------------------------------
+
+def write_manifest(root: Path) -> None:
+    """Given a release directory being built, write checksums.json: the size and SHA-256 of every other file."""
+    files = {}
+    for path in sorted(Path(root).rglob("*")):
+        rel = path.relative_to(root).as_posix()
+        if path.is_file() and rel != MANIFEST_FILE:
+            files[rel] = [path.stat().st_size, _sha256(path)]
+    text = json.dumps({"algorithm": "sha256", "files": files}, separators=(",", ":"), sort_keys=True)
+    (Path(root) / MANIFEST_FILE).write_text(text + "\n", encoding="utf-8")
+
+
+def read_manifest(root: Path) -> dict[str, tuple[int, str]]:
+    """Given a release directory, return {relative path: (size, sha256)}; raise ValueError if missing or damaged."""
+    path = Path(root) / MANIFEST_FILE
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        files = data["files"]
+        return {str(rel): (int(size), str(sha)) for rel, (size, sha) in files.items()}
+    except FileNotFoundError:
+        raise ValueError(f"{path} is missing: the release's files cannot be verified") from None
+    except (OSError, UnicodeDecodeError, ValueError, TypeError, KeyError, AttributeError) as e:
+        raise ValueError(f"{path} is damaged: {e}") from None
+
+
+def check_file(root: Path, rel: str, expected: tuple[int, str] | None) -> str | None:
+    """Given one file of a release and its manifest entry, return what is wrong with it, or None."""
+    if expected is None:
+        return f"{rel}: not in {MANIFEST_FILE} (a file nobody built)"
+    path = Path(root) / rel
+    try:
+        size = path.stat().st_size
+        if size != expected[0]:
+            return f"{rel}: {size:,} bytes, but {expected[0]:,} were written (truncated or replaced)"
+        if _sha256(path) != expected[1]:
+            return f"{rel}: its content is not what was written (SHA-256 differs)"
+    except OSError as e:
+        return f"{rel}: cannot be read ({e.strerror or e})"
+    return None
+
+
+def verify(root: Path) -> list[str]:
+    """Given a release directory, return every problem of it (missing, changed or extra files); [] if it is intact."""
+    root = Path(root)
+    try:
+        expected = read_manifest(root)
+    except ValueError as e:
+        return [str(e)]
+    problems = []
+    try:
+        read_info(root)
+    except ValueError as e:
+        problems.append(str(e))
+    present = {p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file()} - {MANIFEST_FILE}
+    for rel in sorted(expected.keys() - present):
+        problems.append(f"{rel}: missing")
+    for rel in sorted(present):
+        problem = check_file(root, rel, expected.get(rel))
+        if problem:
+            problems.append(problem)
+    return problems
+
+
+def _sha256(path: Path) -> str:
+    with open(path, "rb") as f:
+        return hashlib.file_digest(f, "sha256").hexdigest()

@@ -4,6 +4,7 @@
       index.html, 404.html              language chooser; not-found page
       sw.js                             the service worker, with this release's config (worker.py)
       release.json                      id, source hash, languages (metadata.py; not served)
+      checksums.json                    every other file's size and SHA-256, written last (metadata.py; not served)
       static/app.<hash>.css ...         shell assets with content hashes in their names
       <lang>/index.html ...             every page, pre-rendered
       <lang>/manifest.webmanifest       per-language web app manifest
@@ -159,6 +160,7 @@ def write_release(site: Site, dest: Path, *, link: bool = False) -> None:
     tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", dir=dest.parent))
     try:
         _write_files(site, tmp, link)
+        metadata.write_manifest(tmp)  # last: it covers every file above, the compressed ones included
         os.chmod(tmp, 0o755)
         if dest.exists():
             old = dest.with_name(f".{dest.name}.old-{os.getpid()}")
@@ -252,17 +254,17 @@ def _usable_cache(cfg: Config) -> RenderCache | None:
 
 
 def ensure_release(cfg: Config) -> tuple[Path, dict[str, Any], bool]:
-    """Return the release built from the current source, building it if needed: (dir, info, built)."""
+    """Return the intact release built from the current source, building it if needed: (dir, info, built)."""
     inputs = load_inputs(cfg)
     for release_dir in sorted(p for p in cfg.releases.glob("*") if p.is_dir() and not p.name.startswith(".")):
         try:
             info = metadata.read_info(release_dir)
         except ValueError:
             continue
-        if info.get("source") == inputs.source:
+        if info.get("source") == inputs.source and not metadata.verify(release_dir):
             return release_dir, info, False
     site, info = render(inputs, render_cache(cfg), default_jobs())
     dest = cfg.releases / info["id"]
-    if not dest.exists():
+    if not dest.exists() or metadata.verify(dest):
         write_release(site, dest, link=True)
     return dest, info, True

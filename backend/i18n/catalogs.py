@@ -1,13 +1,15 @@
 """Catalogs: each .po file parsed once into a Catalog, and everything asked of it.
 
     load_catalogs(locales)   every catalog present, parsed once; problems at file:line
-    problems_in(catalog)     syntax, plural forms, and translations that change links, bold or placeholders
+    problems_in(catalog)     syntax, plural forms, the Language header, and translations that change links,
+                             bold or placeholders, carry control characters or are far longer than their source
     status_of(catalog)       translated, fuzzy, untranslated
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -42,6 +44,10 @@ def read_catalog(path: Path) -> polib.POFile:
         line = raw[: e.start].count(b"\n") + 1
         raise ContentError(f"not valid UTF-8 ({e.reason})", path, line) from None
     text = raw.decode("utf-8")
+    for number, source_line in enumerate(text.split("\n"), 1):  # before splitlines(), which also splits at some controls
+        bad = _control_character(source_line.removesuffix("\r"))
+        if bad:
+            raise ContentError(f"a control character ({bad}) is not allowed in a catalog", path, number)
     for number, source_line in enumerate(text.splitlines(), 1):
         if not _PO_LINE.match(source_line):
             raise ContentError(f"invalid catalog syntax: {source_line[:60]!r} is not a comment, keyword or quoted string", path, number)
@@ -87,6 +93,21 @@ def catalog_problems(path: Path) -> list[Problem]:
 
 _PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]")
 _LONE_PERCENT = re.compile(r"%(?!\(\w+\)[sd]|%)")
+# A translation this much longer than its source is a pasted file or a mistake, never a translation:
+# one such msgstr made every Spanish page 1.96 MB.
+LONGER_THAN_SOURCE, LONG_TRANSLATION = 20, 2000
+
+
+def _control_character(text: str, allowed: str = "\t") -> str | None:
+    """The first control character of `text` that is not in `allowed`, written U+XXXX; None if there is none."""
+    for ch in text:
+        if ch not in allowed and unicodedata.category(ch) == "Cc":
+            return f"U+{ord(ch):04X}"
+    return None
+
+
+def _tag(value: str) -> str:
+    return value.strip().replace("_", "-").lower()
 
 
 def problems_in(catalog: Catalog) -> list[Problem]:
@@ -127,6 +148,10 @@ def problems_in(catalog: Catalog) -> list[Problem]:
     charset = po.metadata.get("Content-Type", "")
     if "charset=utf-8" not in charset.lower().replace(" ", ""):
         add(f"the header must declare Content-Type: text/plain; charset=UTF-8, not {charset!r}", 1)
+    declared = po.metadata.get("Language", "")
+    if declared.strip() and _tag(declared) != _tag(catalog.language.tag):
+        line = next((i for i, text in enumerate(lines, 1) if text.startswith('"Language:')), 1)
+        add(f"the header says Language: {declared.strip()}, but this is the catalog of {catalog.language.tag}", line)
     for e in po:
         if e.obsolete or e.fuzzy:
             continue
@@ -145,6 +170,13 @@ def problems_in(catalog: Catalog) -> list[Problem]:
 
 
 def _translation_problem(e: polib.POEntry, text: str) -> str | None:
+    bad = _control_character(text, allowed="\t\n")
+    if bad:
+        return f"a control character ({bad}) is not allowed in a translation"
+    source = max(len(e.msgid), len(e.msgid_plural or ""))
+    if len(text) >= LONG_TRANSLATION and len(text) > LONGER_THAN_SOURCE * source:
+        return (f"the translation is {len(text):,} characters, more than {LONGER_THAN_SOURCE} times its source "
+                f"({source:,}): a pasted file or a mistake, never a translation")
     want = set(_PLACEHOLDER.findall(e.msgid))
     got = set(_PLACEHOLDER.findall(text))
     if want != got:

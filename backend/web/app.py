@@ -15,7 +15,9 @@ under that path, as the proxy in front passes it on: /puente/es/ is the release'
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import threading
 import time
 from pathlib import Path
 
@@ -24,7 +26,9 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from whitenoise.responders import Redirect, StaticFile
 
+from .. import releases
 from ..config import Config
 from ..content.hsds import api_file
 from .admin import admin_routes
@@ -39,16 +43,24 @@ class FixedRelease:
 
     def __init__(self, release: Release):
         self.release = release
+        for problem in release.problems:
+            log.error("%s: %s (not served)", release.root, problem)
 
     def get(self) -> Release:
         return self.release
+
+    def older(self, path: str) -> tuple[Release, StaticFile | Redirect] | None:
+        return None
 
 
 class CurrentRelease:
     """The release named by <data>/current, switched when a publish or rollback replaces that file.
 
-    Checked at most twice a second (one stat); a request keeps the release it started with,
-    so every response belongs wholly to one release.
+    Checked at most twice a second (one stat). A new release is indexed and verified in a thread
+    while the previous one goes on serving, and is switched to only if it is intact; a request keeps
+    the release it started with, so every response belongs wholly to one release. The hashed files
+    of the other kept releases stay served too: a hashed name never changes meaning, so a page cached
+    before a switch still finds its stylesheet.
     """
 
     INTERVAL = 0.5
@@ -57,31 +69,115 @@ class CurrentRelease:
         self.cfg = cfg
         self._stamp: tuple[int, int] | None = None
         self._checked = 0.0
-        self.release: Release | None = None
-        self.refresh()
-        if self.release is None:
-            raise RuntimeError(f"no current release in {cfg.data}: run `python serve.py publish` or `python serve.py`")
+        self._switching = threading.Lock()
+        self._older: dict[str, tuple[Release, StaticFile | Redirect]] = {}
+        self._kept: dict[str, Release] = {}  # each kept release's hashed files, indexed once
+        self.release = self._first()
+        self._switching.acquire()  # released by the thread: no switch while the kept releases are indexed
+        threading.Thread(target=self._index_at_start, name="puente-index", daemon=True).start()
+
+    def _first(self) -> Release:
+        """The release to start with: the current one if intact, else (loudly) the newest intact published one."""
+        path = self.cfg.data / "current"
+        with contextlib.suppress(OSError):
+            st = path.stat()
+            self._stamp = (st.st_mtime_ns, st.st_ino)
+        named = _pointer(path)
+        release = self._open(named) if named else None
+        if release is not None:
+            return release
+        fallback = releases.newest_intact(self.cfg, skip=named)
+        release = self._open(fallback) if fallback else None
+        if release is None:
+            raise RuntimeError(f"no intact current release in {self.cfg.data}: run `python serve.py verify`, then `python serve.py publish`")
+        log.error("!!! %s names %r, which is missing or damaged: serving %s, the newest intact published release", path, named, fallback)
+        return release
+
+    def _open(self, release_id: str) -> Release | None:
+        if not release_id or release_id.startswith(".") or "/" in release_id:
+            return None
+        try:
+            release = Release(self.cfg.releases / release_id, release_id)
+        except (OSError, ValueError, KeyError) as e:
+            log.error("release %s cannot be served: %s", release_id, e)
+            return None
+        if release.problems:
+            log.error("release %s is damaged, not served: %s", release_id, "; ".join(release.problems[:5]))
+            return None
+        return release
 
     def get(self) -> Release:
         now = time.monotonic()
         if now - self._checked >= self.INTERVAL:
             self._checked = now
-            self.refresh()
-        assert self.release is not None
+            self.refresh(wait=False)
         return self.release
 
-    def refresh(self) -> None:
+    def refresh(self, wait: bool = True) -> None:
+        """Switch to the release `current` names if it changed; in a thread unless `wait`."""
         path = self.cfg.data / "current"
         try:
             st = path.stat()
-            stamp = (st.st_mtime_ns, st.st_ino)
-            if stamp == self._stamp:
-                return
-            release_id = path.read_text().strip()
-            self.release = Release(self.cfg.releases / release_id, release_id)
+        except OSError:
+            return
+        stamp = (st.st_mtime_ns, st.st_ino)
+        if stamp == self._stamp or not self._switching.acquire(blocking=wait):
+            return
+        if wait:
+            self._switch(stamp)
+        else:
+            threading.Thread(target=self._switch, args=(stamp,), name="puente-switch", daemon=True).start()
+
+    def _switch(self, stamp: tuple[int, int]) -> None:
+        try:
             self._stamp = stamp
-        except (OSError, ValueError, KeyError):
-            log.exception("could not switch to the release named in %s; still serving the previous one", path)
+            release_id = _pointer(self.cfg.data / "current")
+            if release_id == self.release.id:
+                return
+            release = self._open(release_id)
+            if release is None:
+                log.error("!!! %s names %r, which is missing or damaged: still serving %s", self.cfg.data / "current", release_id,
+                          self.release.id)
+                return
+            self.release = release
+            self._index_older()
+        finally:
+            self._switching.release()
+
+    def _index_at_start(self) -> None:
+        try:
+            self._index_older()
+        finally:
+            self._switching.release()
+
+    def _index_older(self) -> None:
+        """Index the hashed files of every other kept release (verified like the current one's), each once."""
+        dirs = sorted((p for p in self.cfg.releases.glob("*") if p.is_dir() and not p.name.startswith(".")),
+                      key=lambda p: p.stat().st_mtime) if self.cfg.releases.is_dir() else []
+        kept: dict[str, Release] = {}
+        for root in dirs:
+            if root.name in self._kept:
+                kept[root.name] = self._kept[root.name]
+                continue
+            try:
+                kept[root.name] = Release(root, hashed_only=True)
+            except (OSError, ValueError, KeyError):
+                continue
+        older: dict[str, tuple[Release, StaticFile | Redirect]] = {}
+        for release_id, release in kept.items():  # oldest first: a newer copy of the same name wins (the same bytes)
+            if release_id != self.release.id:
+                older.update((url, (release, found)) for url, found in release.files.items())
+        self._kept, self._older = kept, older
+
+    def older(self, path: str) -> tuple[Release, StaticFile | Redirect] | None:
+        return self._older.get(path)
+
+
+def _pointer(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError):
+        return ""
 
 
 class Puente:
@@ -150,8 +246,10 @@ class Puente:
                 return
         if scope["type"] == "http":
             found = release.find(scope["path"])
-            if found is not None:
-                await release.serve(found, scope, receive, send)
+            if found is not None and await release.serve(found, scope, receive, send):
+                return
+            older = self.source.older(scope["path"]) if found is None else None
+            if older is not None and await older[0].serve(older[1], scope, receive, send):
                 return
             scope.setdefault("state", {})["release"] = release
         await self.routes(scope, receive, send)

@@ -9,11 +9,14 @@ ASGI. One predicate decides what is immutable: a content hash in the name.
 Most requests are a GET of a small file, as a phone asks for it: for those, `Release.answer`
 sends the bytes and a header list made once per file and encoding (the security headers of its
 kind from backend/policy.py included), and no middleware runs. Ranges, If-Modified-Since, other
-methods and large files go the general way, through whitenoise's responder and the middleware.
+methods and large files go the general way, through whitenoise's responder and the middleware. Only files that the
+release's checksums.json vouches for are served.
 """
 
 from __future__ import annotations
 
+import logging
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,13 +24,14 @@ from typing import Any
 
 from starlette.types import Receive, Scope, Send
 from whitenoise import WhiteNoise
-from whitenoise.responders import Redirect, StaticFile
+from whitenoise.responders import Redirect, SlicedFile, StaticFile
 
-from ..build.metadata import language_tags, read_info
+from ..build.metadata import check_file, language_tags, read_info, read_manifest
 from ..policy import HSTS_HEADER, NOT_SERVED, NOT_SERVED_UNDER, PAGE_MAX_AGE, SERVICE_WORKER_HEADERS, cache_control, is_document, is_hashed
 from .middleware import encoded_security_headers
 
 CHUNK = 64 * 1024
+log = logging.getLogger("puente")
 MEDIA_TYPES = {".webmanifest": "application/manifest+json", ".vcf": "text/vcard"}
 SMALL = 256 * 1024  # files up to this size are answered from memory
 MEMORY = 96 * 1024 * 1024  # at most this many bytes of one release's files are held in memory per process
@@ -75,9 +79,16 @@ class Answer:
 
 
 class Release:
-    """One release directory, indexed once, served over ASGI."""
+    """One release directory, indexed once, served over ASGI.
 
-    def __init__(self, root: Path, release_id: str | None = None):
+    With `verify`, every file is checked against the release's checksums.json when it is indexed:
+    a file that is missing from it, truncated or changed is never served (`problems` says which), and
+    at serving time a file whose size no longer matches is refused, never sent cut short. With
+    `hashed_only`, only the files whose names carry a content hash are indexed (an older release's
+    assets, kept served after a switch).
+    """
+
+    def __init__(self, root: Path, release_id: str | None = None, *, verify: bool = True, hashed_only: bool = False):
         self.root = Path(root)
         info = read_info(self.root)
         self.id: str = release_id or info["id"]
@@ -96,9 +107,44 @@ class Release:
             immutable_file_test=is_immutable,
             add_headers_function=_headers,
         )
-        self.files: dict[str, StaticFile | Redirect] = {k: v for k, v in index.files.items() if k not in NOT_SERVED and not k.startswith(NOT_SERVED_UNDER)}
+        files = {k: v for k, v in index.files.items() if k not in NOT_SERVED and not k.startswith(NOT_SERVED_UNDER) and (not hashed_only or is_hashed(k))}
+        self.problems: list[str] = []
+        self.sizes: dict[str, int] = {}
+        if verify:
+            files = self._verified(files)
+        self.files: dict[str, StaticFile | Redirect] = files
         self._answers: dict[str, Answer | None] = {}
         self._held = 0  # bytes of file content held by the answers
+
+    def _verified(self, files: dict[str, StaticFile | Redirect]) -> dict[str, StaticFile | Redirect]:
+        """The entries whose files checksums.json vouches for, each with only its intact encodings."""
+        try:
+            expected = read_manifest(self.root)
+        except ValueError as e:
+            self.problems.append(str(e))
+            return {}
+        checked: dict[str, str | None] = {}
+        kept: dict[str, StaticFile | Redirect] = {}
+        for url, found in files.items():
+            if not isinstance(found, StaticFile):
+                kept[url] = found
+                continue
+            good = []
+            for alternative in found.alternatives:
+                path = alternative[1]
+                rel = Path(path).relative_to(self.root).as_posix()
+                if path not in checked:
+                    checked[path] = check_file(self.root, rel, expected.get(rel))
+                    if checked[path]:
+                        self.problems.append(str(checked[path]))
+                    else:
+                        self.sizes[path] = expected[rel][0]
+                if not checked[path]:
+                    good.append(alternative)
+            if any(alternative[0].pattern == "" for alternative in good):  # never without its plain (unencoded) file
+                found.alternatives = good
+                kept[url] = found
+        return kept
 
     def find(self, path: str) -> StaticFile | Redirect | None:
         return self.files.get(path)
@@ -195,19 +241,31 @@ class Release:
         await send({"type": "http.response.body", "body": body})
         return True
 
-    async def serve(self, found: StaticFile | Redirect, scope: Scope, receive: Receive, send: Send) -> None:
+    async def serve(self, found: StaticFile | Redirect, scope: Scope, receive: Receive, send: Send) -> bool:
+        """Send the file (or a 503 if it is no longer what was indexed); return False, having sent nothing, if it is gone."""
         request_headers = {}
         for key, value in scope["headers"]:
             name = key.decode("latin-1").upper().replace("-", "_")
             if name in {"ACCEPT_ENCODING", "IF_NONE_MATCH", "IF_MODIFIED_SINCE", "RANGE"}:
                 request_headers["HTTP_" + name] = value.decode("latin-1")
-        response = found.get_response(scope["method"], request_headers)
+        try:
+            response = found.get_response(scope["method"], request_headers)
+        except OSError:  # removed since it was indexed (an older release pruned)
+            return False
+        if response.file is not None and not self._intact(response.file):  # never a body cut short
+            response.file.close()
+            log.error("%s: a file of release %s changed on disk since it was indexed; not served (`serve.py verify`)", self.root, self.id)
+            body = b"This file is damaged on the server. Please try again later."
+            await send({"type": "http.response.start", "status": 503, "headers": [
+                (b"content-type", b"text/plain; charset=utf-8"), (b"content-length", str(len(body)).encode()), (b"cache-control", b"no-store")]})
+            await send({"type": "http.response.body", "body": body})
+            return True
         headers = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in response.headers]
         headers = [h for h in headers if h[0] not in _DROPPED]
         await send({"type": "http.response.start", "status": int(response.status), "headers": headers})
         if response.file is None:
             await send({"type": "http.response.body", "body": b""})
-            return
+            return True
         with response.file as f:
             while True:
                 chunk = f.read(CHUNK)
@@ -215,6 +273,13 @@ class Release:
                 await send({"type": "http.response.body", "body": chunk, "more_body": more})
                 if not more:
                     break
+        return True
+
+    def _intact(self, file: Any) -> bool:
+        """Whether an opened file still has the size checksums.json gives it (one fstat)."""
+        raw = file.fileobj if isinstance(file, SlicedFile) else file
+        expected = self.sizes.get(getattr(raw, "name", ""))
+        return expected is None or os.fstat(raw.fileno()).st_size == expected
 
 
 _HSTS = (HSTS_HEADER[0].lower().encode(), HSTS_HEADER[1].encode())

@@ -387,5 +387,7 @@ def load_json(path: Path) -> Any:
         raise ContentError(f"not UTF-8 text ({e.reason} at byte {e.start})", path) from None
     except json.JSONDecodeError as e:
         raise ContentError(f"invalid JSON: {e.msg} (column {e.colno})", path, e.lineno) from None
+    except RecursionError:  # the C decoder gives up past Python's recursion limit (about 1,000 levels)
+        raise ContentError("JSON nested too deeply (over about 1,000 levels; HSDS needs fewer than 10)", path) from None
     except OSError as e:
         raise ContentError(f"cannot read: {e.strerror}", path) from None

@@ -1,11 +1,14 @@
 """The admin console at /admin/, for district staff who are not programmers.
 
-Every route needs a session (a cookie set only under /admin/), and every form a CSRF token.
-Sign-ins are rate-limited per account and per client. Each action goes to the audit log.
+Every route needs a session (a cookie set only under /admin/), and every form a CSRF token, the
+sign-in form's included. Sign-ins are limited per account and client, and per client. Each action
+goes to the audit log. Heavy work (builds, previews, checks, password hashes) runs in worker threads,
+never on the event loop that serves families.
 
-    base.py          plumbing: state, pages, sessions, the CSRF guard
-    auth.py          accounts (scrypt), sessions, rate limits
-    signin.py        sign in and out
+    base.py          plumbing: state, pages, sessions, the CSRF guard, work off the event loop
+    auth.py          accounts (scrypt), sessions, the sign-in form's token
+    limits.py        sign-in limits and the audit log's tally of failures, shared by every worker (SQLite)
+    signin.py        sign in and out; change one's password
     dashboard.py     status, pending changes, publish, rollback
     editing.py       pages, services, notices
     translations.py  catalog uploads and downloads
@@ -39,6 +42,7 @@ def admin_routes(cfg: Config) -> list[BaseRoute]:
                 Route("/login", a.login, methods=["POST"]),
                 Route("/admin.css", a.stylesheet, methods=["GET"]),
                 Route("/logout", g(a.logout), methods=["POST"]),
+                Route("/password", g(a.password), methods=["GET", "POST"]),
                 Route("/", g(a.dashboard), methods=["GET"]),
                 Route("/publish", g(a.publish), methods=["POST"]),
                 Route("/progress", g(a.progress), methods=["GET"]),

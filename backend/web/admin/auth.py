@@ -1,8 +1,13 @@
-"""Admin accounts, sessions, CSRF tokens and sign-in rate limits. Families never meet any of this.
+"""Admin accounts, sessions and CSRF tokens. Families never meet any of this.
 
     <data>/accounts.json      {name: "scrypt$n$r$p$salt$hash"}; passwords are never stored
     <data>/sessions/<hash>    one file per signed-in session: user, expiry, CSRF token
-    <data>/secret             random key for CSRF tokens (created on first use, mode 0600)
+    <data>/secret             random key for the sign-in form's CSRF token and the limiter's keys
+                              (created on first use, mode 0600)
+
+Checking a password costs the same whether or not the account exists (a fixed dummy hash), and
+changing a password or removing an account ends that account's sessions. Sign-in limits are in
+limits.py.
 """
 
 from __future__ import annotations
@@ -14,17 +19,23 @@ import json
 import re
 import secrets
 import time
-from collections import defaultdict, deque
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..._files import atomic_json as _atomic_json
+from ..._files import write_once
 from ...config import Config
 
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1  # about 16 MiB of memory per hash
 SESSION_SECONDS = 8 * 3600
 COOKIE = "puente_admin"
 NAME = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+# The hash an unknown name is checked against, with the parameters of every real one: so "no such
+# account" takes as long as "wrong password" (hashing a fresh one per unknown name took twice as long).
+DUMMY_HASH = (
+    "scrypt$16384$8$1$mloIwZPKCtL2VYh87Gl54Q==$"
+    "KA86fWGDxfbbEX68Oog834+Xr+bVCCb1Nu9LKJEUlE9t9ed6jyp4RkknGojHjiw0XxYNn6wWhfizj2e58Ydafw=="
+)
 
 
 def hash_password(password: str) -> str:
@@ -50,6 +61,12 @@ def verify_password(password: str, stored: str) -> bool:
     return hmac.compare_digest(got, base64.b64decode(digest))
 
 
+def _checked_password(password: str) -> str:
+    if len(password) < 12:
+        raise ValueError("a password needs at least 12 characters")
+    return password
+
+
 class Accounts:
     def __init__(self, cfg: Config):
         self.path = cfg.data / "accounts.json"
@@ -63,18 +80,28 @@ class Accounts:
     def add(self, name: str, password: str) -> None:
         if not NAME.match(name):
             raise ValueError("an account name is 1-64 letters, digits, dots, dashes or underscores")
-        if len(password) < 12:
-            raise ValueError("a password needs at least 12 characters")
         accounts = self._load()
-        accounts[name] = hash_password(password)
+        accounts[name] = hash_password(_checked_password(password))
         _atomic_json(self.path, accounts)
 
+    def set_password(self, name: str, password: str) -> None:
+        """Give an existing account a new password; raise ValueError if there is no such account."""
+        accounts = self._load()
+        if name not in accounts:
+            raise ValueError(f"there is no account {name!r}")
+        accounts[name] = hash_password(_checked_password(password))
+        _atomic_json(self.path, accounts)
+
+    def remove(self, name: str) -> None:
+        accounts = self._load()
+        if accounts.pop(name, None) is not None:
+            _atomic_json(self.path, accounts)
+
     def check(self, name: str, password: str) -> bool:
-        stored = self._load().get(name)
-        if stored is None:
-            verify_password(password, hash_password("timing-equalizer"))  # same cost for unknown names
-            return False
-        return verify_password(password, stored)
+        """Whether `name` is an account and `password` its password; one scrypt hash either way."""
+        accounts = self._load()
+        ok = verify_password(password, accounts.get(name, DUMMY_HASH))
+        return ok and name in accounts
 
     def names(self) -> list[str]:
         return sorted(self._load())
@@ -95,6 +122,7 @@ class Sessions:
         return self.dir / hashlib.sha256(token.encode()).hexdigest()
 
     def create(self, user: str) -> str:
+        self._read_all()  # ends the expired ones, so the directory holds only live sessions
         token = secrets.token_urlsafe(32)
         _atomic_json(self._path(token), {"user": user, "csrf": secrets.token_urlsafe(32), "expires": time.time() + SESSION_SECONDS})
         return token
@@ -102,36 +130,73 @@ class Sessions:
     def get(self, token: str | None) -> Session | None:
         if not token or len(token) > 100:
             return None
+        return self._read(self._path(token))
+
+    def _read(self, path: Path) -> Session | None:
         try:
-            data = json.loads(self._path(token).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+            data = json.loads(path.read_text(encoding="utf-8"))
+            session = Session(str(data["user"]), str(data["csrf"]), float(data["expires"]))
+        except (OSError, ValueError, KeyError, TypeError):
             return None
-        if data["expires"] < time.time():
-            self.end(token)
+        if session.expires < time.time():
+            path.unlink(missing_ok=True)
             return None
-        return Session(data["user"], data["csrf"], data["expires"])
+        return session
+
+    def _read_all(self) -> list[tuple[Path, Session]]:
+        found = []
+        for path in self.dir.glob("*") if self.dir.is_dir() else []:
+            if not path.name.startswith("."):
+                session = self._read(path)
+                if session is not None:
+                    found.append((path, session))
+        return found
+
+    def listing(self) -> list[Session]:
+        """Every live session, soonest to expire first."""
+        return sorted((s for _, s in self._read_all()), key=lambda s: s.expires)
 
     def end(self, token: str | None) -> None:
         if token:
             self._path(token).unlink(missing_ok=True)
 
+    def end_all(self, user: str | None = None, keep: str | None = None) -> int:
+        """End every session (of `user` only, when given) except the one of token `keep`; return how many ended."""
+        kept = self._path(keep) if keep else None
+        ended = 0
+        for path, session in self._read_all():
+            if (user is None or session.user == user) and path != kept:
+                path.unlink(missing_ok=True)
+                ended += 1
+        return ended
 
-class RateLimit:
-    """At most `limit` failed sign-ins per key in `window` seconds; then every attempt is refused."""
 
-    def __init__(self, limit: int, window: float):
-        self.limit, self.window = limit, window
-        self.failures: dict[str, deque[float]] = defaultdict(deque)
+def secret(cfg: Config) -> bytes:
+    """The data directory's random key (made on first use, readable only by the server's user)."""
+    return write_once(cfg.data / "secret", secrets.token_bytes(32), 0o600)
 
-    def blocked(self, key: str) -> bool:
-        q = self.failures[key]
-        cutoff = time.monotonic() - self.window
-        while q and q[0] < cutoff:
-            q.popleft()
-        return len(q) >= self.limit
 
-    def fail(self, key: str) -> None:
-        self.failures[key].append(time.monotonic())
+def keyed(cfg: Config, purpose: str, value: str) -> str:
+    """A keyed hash of `value`: what is stored of a client's address or a name typed into the sign-in form."""
+    return hmac.new(secret(cfg), f"{purpose}\0{value}".encode("utf-8", "surrogatepass"), hashlib.sha256).hexdigest()[:32]
 
-    def clear(self, key: str) -> None:
-        self.failures.pop(key, None)
+
+class LoginTokens:
+    """The sign-in form's CSRF token: a random cookie under /admin/, and its keyed hash in the form."""
+
+    COOKIE = "puente_login"
+    SECONDS = 3600
+
+    def __init__(self, cfg: Config):
+        self.cfg = cfg
+
+    def new_nonce(self) -> str:
+        return secrets.token_urlsafe(24)
+
+    def token(self, nonce: str) -> str:
+        return keyed(self.cfg, "login", nonce)
+
+    def valid(self, nonce: str | None, token: str) -> bool:
+        if not nonce or len(nonce) > 64 or not token:
+            return False
+        return hmac.compare_digest(self.token(nonce).encode(), token.encode("utf-8", "surrogatepass"))

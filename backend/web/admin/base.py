@@ -1,22 +1,51 @@
-"""The console's plumbing: its state, page rendering, sessions, the CSRF guard and form reading."""
+"""The console's plumbing: its state, page rendering, sessions, the CSRF guard, form reading, and
+running admin work off the event loop (light work in a worker thread, heavy work in a child process)."""
 
 from __future__ import annotations
 
+import errno
+import functools
+import logging
 import secrets
+import sqlite3
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, TypeVar
 
+import anyio.to_thread
+from anyio import CapacityLimiter
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 
-from ...checks import Checked
+from ... import releases
+from ...build import files_hash
 from ...config import Config
 from ...policy import UPLOAD_LIMIT
-from .auth import COOKIE, Accounts, RateLimit, Session, Sessions
+from .auth import COOKIE, Accounts, LoginTokens, Session, Sessions
+from .limits import Limiter
+from .work import run_in_child, working_state
 
 Handler = Callable[[Request, Session], Awaitable[Response]]
+T = TypeVar("T")
+log = logging.getLogger("puente")
+HASHES_AT_ONCE = 2  # scrypt takes 16 MiB and ~50 ms of a core: two at once leave the other core to families
+_UNWRITABLE = {errno.ENOSPC: "its disk is full", errno.EDQUOT: "its disk quota is used up", errno.EROFS: "its data directory is read-only",
+               errno.EACCES: "its data directory cannot be written (permission denied)", errno.EPERM: "its data directory cannot be written"}
+
+
+def storage_trouble(error: BaseException) -> str | None:
+    """What stops the server saving, in words, when `error` is a full, read-only or unwritable data directory."""
+    if isinstance(error, sqlite3.OperationalError):
+        text = str(error).lower()
+        if "full" in text:
+            return "its disk is full"
+        if "readonly" in text or "read-only" in text or "unable to open" in text:
+            return "its data directory is read-only"
+        return None
+    if isinstance(error, OSError) and error.errno in _UNWRITABLE:
+        return _UNWRITABLE[error.errno]
+    return None
 
 
 class Console:
@@ -29,12 +58,13 @@ class Console:
         self.cfg = cfg
         self.accounts = Accounts(cfg)
         self.sessions = Sessions(cfg)
-        self.per_account = RateLimit(limit=5, window=15 * 60)
-        self.per_client = RateLimit(limit=20, window=15 * 60)
+        self.limiter = Limiter(cfg)
+        self.login_tokens = LoginTokens(cfg)
+        self.hashing = CapacityLimiter(HASHES_AT_ONCE)
+        self.admin_work = CapacityLimiter(1)  # builds, previews, checks and edits: one at a time, off the event loop
         self.env = Environment(loader=FileSystemLoader(cfg.pwa / "templates" / "admin"), autoescape=select_autoescape())
         self.css = (cfg.pwa / "admin.css").read_bytes()
-        self.checked = Checked(cfg)  # the working content's checks, again only when a file changed
-        self.pending_cache: dict[tuple[str, str | None], dict[str, Any]] = {}
+        self._state: tuple[tuple[str, str, str | None], dict[str, Any]] | None = None
 
     # -- plumbing ---------------------------------------------------------------
 
@@ -42,17 +72,48 @@ class Console:
         html = self.env.get_template(name).render(session=session, csrf=session.csrf if session else "", **ctx)
         return HTMLResponse(html, status_code=status, headers={"Cache-Control": "no-store"})
 
+    async def offload(self, fn: Callable[..., T], *args: Any) -> T:
+        """Run admin work (a build, a preview, checks, an edit) in a worker thread, one at a time: the
+        event loop goes on answering families while it runs."""
+        return await anyio.to_thread.run_sync(functools.partial(fn, *args), limiter=self.admin_work)
+
+    async def in_child(self, fn: Callable[..., T], *args: Any) -> T:
+        """Run heavy admin work (a build, checks, a preview) in a child process (work.py), one job at a time."""
+        return await anyio.to_thread.run_sync(functools.partial(run_in_child, fn, *args), limiter=self.admin_work)
+
+    async def files_key(self) -> tuple[str, str]:
+        """What the working content is: the hash of its files, and the date builds treat as today."""
+        return await anyio.to_thread.run_sync(files_hash, self.cfg), self.cfg.today.isoformat()
+
+    async def state(self, pending: bool = True) -> dict[str, Any]:
+        """The working content's errors, warnings, status rows and (`pending`) what publishing would change
+        (work.working_state), computed again, in a child process, only when a file or the current release changed."""
+        key = (*await self.files_key(), releases.current_id(self.cfg))
+        if self._state is None or self._state[0] != key or (pending and not self._state[1]["with_pending"]):
+            self._state = (key, await self.in_child(working_state, self.cfg, pending))
+        return self._state[1]
+
+    async def hash_work(self, fn: Callable[..., T], *args: Any) -> T:
+        """Run password hashing in a worker thread, at most HASHES_AT_ONCE at a time."""
+        return await anyio.to_thread.run_sync(functools.partial(fn, *args), limiter=self.hashing)
+
+    def trouble(self, request: Request, session: Session | None, what: str) -> HTMLResponse:
+        log.error("the admin console cannot save: %s (%s)", what, self.cfg.data)
+        return self.page("trouble.html", request, session, status=503, what=f"The server cannot save: {what}")
+
     def session_of(self, request: Request) -> Session | None:
         return self.sessions.get(request.cookies.get(COOKIE))
 
     def guard(self, handler: Handler) -> Callable[[Request], Awaitable[Response]]:
         async def wrapped(request: Request) -> Response:
             session = self.session_of(request)
-            if session is None:
+            if session is None or session.user not in self.accounts.names():  # a removed account signs nobody in
                 if request.method in ("GET", "HEAD"):
                     return RedirectResponse("/admin/login", status_code=303, headers={"Cache-Control": "no-store"})
                 return PlainTextResponse("Sign in first.", status_code=403)
-            if request.method == "POST":
+            try:
+                if request.method != "POST":
+                    return await handler(request, session)
                 form = await self._form(request)
                 if isinstance(form, Response):
                     return form
@@ -64,7 +125,11 @@ class Console:
                     return await handler(request, session)
                 finally:
                     await form.close()
-            return await handler(request, session)
+            except (OSError, sqlite3.Error) as e:
+                what = storage_trouble(e)
+                if what is None:
+                    raise
+                return self.trouble(request, session, what)
 
         return wrapped
 

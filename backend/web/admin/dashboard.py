@@ -1,11 +1,14 @@
-"""The dashboard: what is served, what publishing would change, checks and status; publish and roll back."""
+"""The dashboard: what is served, what publishing would change, checks and status; publish and roll back.
+
+The checks, the pending changes' render and a publish run in a child process (work.py), a rollback in
+a worker thread: none of it holds up a family's request.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 from typing import Any
 
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
@@ -19,39 +22,23 @@ from .base import Console
 
 class Dashboard(Console):
     async def dashboard(self, request: Request, session: Session, message: str = "", errors: list[str] | None = None) -> Response:
-        cfg = self.cfg
-        checked = self.checked.get()
-        problems: list[str] = [*(errors or []), *checked.errors]
-        pending: dict[str, Any] | None = None
-        if checked.inputs is not None:
-            try:
-                pending = self._pending()
-            except ContentError as e:
-                problems += [str(p) for p in e.problems]
-        inputs = checked.inputs
+        state = await self.state()
+        problems: list[str] = [*(errors or []), *state["errors"]]
+        kept = await self.offload(releases.listing, self.cfg)
         return self.page(
-            "dashboard.html", request, session,
-            current=releases.current_id(cfg), releases=releases.listing(cfg)[:10], pending=pending, problems=problems,
-            warnings=checked.warnings, status_rows=checked.rows, content=inputs.content if inputs else None, message=message,
-            languages=list(inputs.languages) if inputs and not problems else [], progress=build_progress(cfg),
+            "dashboard.html", request, session, message=message,
+            current=releases.current_id(self.cfg), releases=kept[:10], pending=state["pending"], problems=problems,
+            warnings=state["warnings"], status_rows=state["rows"], content=state["content"],
+            languages=state["languages"] if not problems else [], progress=build_progress(self.cfg),
         )
 
     async def progress(self, request: Request, session: Session) -> Response:
         """The running (or last) build's or publish's progress record, for a page that follows it."""
         return JSONResponse(build_progress(self.cfg) or {}, headers={"Cache-Control": "no-store"})
 
-    def _pending(self) -> dict[str, Any] | None:
-        """What publishing would change, computed again only when the content or the current release changed."""
-        checked = self.checked.get()
-        key = (checked.key[0] + checked.key[1], releases.current_id(self.cfg))
-        if key not in self.pending_cache:
-            self.pending_cache.clear()
-            self.pending_cache[key] = releases.pending(self.cfg, checked.inputs)
-        return self.pending_cache[key]
-
     async def publish(self, request: Request, session: Session) -> Response:
-        try:  # in a thread: families keep being served, and the dashboard can follow the progress record
-            record = await run_in_threadpool(releases.publish, self.cfg, session.user)
+        try:
+            record = await self.in_child(releases.publish, self.cfg, session.user, self.cfg.keep)
         except ContentError as e:
             return await self.dashboard(request, session, errors=["Not published: " + str(p) for p in e.problems])
         except releases.PublishError as e:
@@ -61,7 +48,7 @@ class Dashboard(Console):
     async def rollback(self, request: Request, session: Session) -> Response:
         target = str(request.state.form.get("release", "")) or None
         try:
-            record = releases.rollback(self.cfg, session.user, target)
+            record = await self.offload(releases.rollback, self.cfg, session.user, target)
         except releases.PublishError as e:
             return await self.dashboard(request, session, errors=[str(e)])
         return await self.dashboard(request, session, message=f"Rolled back to release {record['id']}.")

@@ -1,12 +1,19 @@
-"""Translations: the status table, catalog uploads (checked, then confirmed) and downloads."""
+"""Translations: the status table, catalog uploads (checked, then confirmed) and downloads.
+
+An upload is checked like `serve.py check` (in a worker thread), then kept in <data>/uploads/ bound to
+its language and its SHA-256 until the admin confirms it: a confirmation under another language, or
+of other bytes, saves nothing.
+"""
 
 from __future__ import annotations
 
 import difflib
+import hashlib
 import json
 import re
 import secrets
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
@@ -16,22 +23,25 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, PlainTextResponse, Response
 
 from ... import releases
-from ..._files import atomic_write
-from ...i18n import catalog_problems, discover, read_catalog
+from ..._files import atomic_json, atomic_write
+from ...i18n import catalog_problems, read_catalog
 from ...policy import UPLOAD_LIMIT
 from .auth import Session
 from .base import Console
 
+STAGED_SECONDS = 24 * 3600
+
 
 class Translations(Console):
     def _catalog_path(self, tag: str) -> Path | None:
-        for lang in discover(self.cfg.locales):
-            if lang.tag == tag and lang.catalog is not None:
-                return lang.catalog
-        return None
+        """The catalog of language `tag` (as in URLs: es, fa-AF, zh-Hans), if there is one; nothing is parsed."""
+        if not re.fullmatch(r"[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8}){0,2}", tag):
+            return None
+        path = self.cfg.locales / tag.replace("-", "_") / "LC_MESSAGES" / "messages.po"
+        return path if path.is_file() else None
 
     async def translations(self, request: Request, session: Session) -> Response:
-        return self.page("translations.html", request, session, rows=self.checked.get().rows, result=None)
+        return self.page("translations.html", request, session, rows=(await self.state(pending=False))["rows"], result=None)
 
     async def upload(self, request: Request, session: Session) -> Response:
         tag = request.path_params["tag"]
@@ -41,36 +51,55 @@ class Translations(Console):
         form = request.state.form
         upload = form.get("file")
         token = str(form.get("token", ""))
-        pending_dir = self.cfg.data / "uploads"
         if token:  # second step: the admin confirmed the summary
-            if not re.fullmatch(r"[A-Za-z0-9_-]{20,64}", token) or not (pending_dir / f"{token}.po").is_file():
-                return PlainTextResponse("That upload is no longer pending. Upload the file again.", status_code=400)
-            staged = pending_dir / f"{token}.po"
-            atomic_write(target, staged.read_text(encoding="utf-8"))
-            staged.unlink()
-            releases.audit(self.cfg, session.user, "upload-catalog", language=tag)
-            return self.page("translations.html", request, session, rows=self.checked.get().rows,
-                             result={"ok": True, "tag": tag, "saved": True, "summary": [], "problems": []})
+            return await self._confirm(request, session, tag, target, token, str(form.get("sha256", "")))
         if not isinstance(upload, UploadFile):
             return PlainTextResponse("Choose a .po file to upload.", status_code=400)
         data = await upload.read(UPLOAD_LIMIT + 1)
         if len(data) > UPLOAD_LIMIT:
             return PlainTextResponse("That upload is too large.", status_code=413)
-        with tempfile.TemporaryDirectory() as tmp:
-            trial = Path(tmp) / tag.replace("-", "_") / "LC_MESSAGES" / "messages.po"
-            trial.parent.mkdir(parents=True)
-            trial.write_bytes(data)
-            problems = [f"line {p.line}: {p.message}" if p.line else p.message for p in catalog_problems(trial)]
-            summary = [] if problems else _catalog_changes(read_catalog(target), read_catalog(trial))
+        problems, summary = await self.offload(_check_upload, tag, target, data)  # two catalogs: a thread is enough
         releases.audit(self.cfg, session.user, "upload-catalog-refused" if problems else "upload-catalog-checked", language=tag,
                        problems=len(problems))
         result: dict[str, Any] = {"ok": not problems, "tag": tag, "problems": problems, "summary": summary, "saved": False}
         if not problems:
-            pending_dir.mkdir(parents=True, exist_ok=True)
-            token = secrets.token_urlsafe(24)
-            (pending_dir / f"{token}.po").write_bytes(data)
-            result["token"] = token
-        return self.page("translations.html", request, session, status=200 if not problems else 422, rows=self.checked.get().rows, result=result)
+            result["token"], result["sha256"] = self._stage(tag, data, session.user)
+        rows = (await self.state(pending=False))["rows"]
+        return self.page("translations.html", request, session, status=200 if not problems else 422, rows=rows, result=result)
+
+    def _stage(self, tag: str, data: bytes, who: str) -> tuple[str, str]:
+        """Keep a checked upload until it is confirmed, bound to its language and its bytes' SHA-256."""
+        pending_dir = self.cfg.data / "uploads"
+        if pending_dir.is_dir():
+            for old in pending_dir.iterdir():  # an upload nobody confirmed within a day is dropped
+                if old.is_file() and old.stat().st_mtime < time.time() - STAGED_SECONDS:
+                    old.unlink(missing_ok=True)
+        token, sha = secrets.token_urlsafe(24), hashlib.sha256(data).hexdigest()
+        atomic_write(pending_dir / f"{token}.po", data, 0o600)
+        atomic_json(pending_dir / f"{token}.json", {"language": tag, "sha256": sha, "who": who, "time": releases.now()}, 0o600)
+        return token, sha
+
+    async def _confirm(self, request: Request, session: Session, tag: str, target: Path, token: str, sha: str) -> Response:
+        pending_dir = self.cfg.data / "uploads"
+        staged, meta_path = pending_dir / f"{token}.po", pending_dir / f"{token}.json"
+        if not re.fullmatch(r"[A-Za-z0-9_-]{20,64}", token) or not staged.is_file() or not meta_path.is_file():
+            return PlainTextResponse("That upload is no longer pending. Upload the file again.", status_code=400)
+        try:
+            meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            meta = {}
+        data = staged.read_bytes()
+        if meta.get("language") != tag:
+            return PlainTextResponse(f"That upload was checked as the {meta.get('language', '?')} catalog, not the {tag} one: nothing was "
+                                     f"saved. Upload the file again on the {tag} row.", status_code=400)
+        if not sha or hashlib.sha256(data).hexdigest() != meta.get("sha256") or sha != meta.get("sha256"):
+            return PlainTextResponse("That upload is not the file that was checked: nothing was saved. Upload the file again.", status_code=400)
+        atomic_write(target, data)
+        staged.unlink()
+        meta_path.unlink(missing_ok=True)
+        releases.audit(self.cfg, session.user, "upload-catalog", language=tag, sha256=meta["sha256"])
+        return self.page("translations.html", request, session, rows=(await self.state(pending=False))["rows"],
+                         result={"ok": True, "tag": tag, "saved": True, "summary": [], "problems": []})
 
     async def download(self, request: Request, session: Session) -> Response:
         name = request.path_params["name"]
@@ -82,6 +111,16 @@ class Translations(Console):
             return PlainTextResponse("No such catalog.", status_code=404)
         return FileResponse(path, media_type="text/x-gettext-translation; charset=utf-8", filename=name,
                             headers={"Cache-Control": "no-store"})
+
+
+def _check_upload(tag: str, target: Path, data: bytes) -> tuple[list[str], list[str]]:
+    """The problems of an uploaded catalog for `tag` (each at its line), and if none, what saving it would change."""
+    with tempfile.TemporaryDirectory() as tmp:
+        trial = Path(tmp) / tag.replace("-", "_") / "LC_MESSAGES" / "messages.po"
+        trial.parent.mkdir(parents=True)
+        trial.write_bytes(data)
+        problems = [f"line {p.line}: {p.message}" if p.line else p.message for p in catalog_problems(trial)]
+        return problems, [] if problems else _catalog_changes(read_catalog(target), read_catalog(trial))
 
 
 def _catalog_changes(old: polib.POFile, new: polib.POFile) -> list[str]:

@@ -1,0 +1,300 @@
+"""Verified releases: checksums written at build time, checked before a publish or rollback switches and
+when a release is served; a damaged or missing `current` falls back to the newest intact published
+release, never to unpublished work; `serve.py verify`; a killed publish's leftovers removed by the next;
+and the hashed files of kept releases served after a switch."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from starlette.testclient import TestClient
+
+from backend import releases
+from backend.build import metadata
+from backend.cli import ensure_current
+from backend.config import Config
+from backend.web.app import create_app, create_server_app
+
+from .conftest import ROOT, TODAY, make_config, start_puente
+
+MARKER = "UNPUBLISHED-DRAFT-MARKER"
+
+
+@pytest.fixture(scope="module")
+def prepared(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Content, one catalog (es), a copy of the app's templates and assets, and two published releases:
+    A, then B (a Spanish page changed). Built once for the module."""
+    root = tmp_path_factory.mktemp("trust-releases")
+    shutil.copytree(ROOT / "content", root / "content")
+    (root / "locales").mkdir()
+    shutil.copy(ROOT / "locales" / "messages.pot", root / "locales")
+    shutil.copytree(ROOT / "locales" / "es", root / "locales" / "es")
+    (root / "project").mkdir()
+    for name in ("pwa", "service_worker"):
+        shutil.copytree(ROOT / name, root / "project" / name)
+    cfg = config_of(root)
+    releases.publish(cfg, "setup")
+    change_spanish_page(cfg, "Versión B.")
+    releases.publish(cfg, "setup")
+    return root
+
+
+def config_of(root: Path) -> Config:
+    return make_config(root, content=root / "content", locales=root / "locales", project=root / "project")
+
+
+@pytest.fixture
+def cfg(prepared: Path, tmp_path: Path) -> Config:
+    for name in ("content", "locales", "var", "project"):
+        shutil.copytree(prepared / name, tmp_path / name, symlinks=True)
+    return config_of(tmp_path)
+
+
+def change_spanish_page(cfg: Config, text: str) -> None:
+    path = cfg.locales / "es" / "LC_MESSAGES" / "messages.po"
+    po = path.read_text(encoding="utf-8")
+    new, n = re.subn(r'(msgid "No Hartford resident will be detained[^"]*"\nmsgstr ")[^"]*(")', rf"\g<1>{text}\g<2>", po)
+    assert n == 1
+    path.write_text(new, encoding="utf-8")
+
+
+def published(cfg: Config) -> tuple[str, str]:
+    """The ids of A and B, oldest first."""
+    ids = [r["id"] for r in releases.history(cfg)]
+    assert len(ids) == 2
+    return ids[0], ids[1]
+
+
+def draft_the_working_content(cfg: Config) -> None:
+    page = cfg.content / "pages" / "rights" / "hartford.md"
+    page.write_text(page.read_text(encoding="utf-8").replace("No Hartford resident", f"{MARKER} No Hartford resident"), encoding="utf-8")
+
+
+def cli(cfg: Config, *args: str) -> subprocess.CompletedProcess[str]:
+    cmd = [sys.executable, str(ROOT / "serve.py"), *args, "--content", str(cfg.content), "--locales", str(cfg.locales),
+           "--data", str(cfg.data), "--today", TODAY.isoformat()]
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+
+
+def served_id(app: Any) -> str:
+    with TestClient(app) as c:
+        return str(c.get("/api/release").json()["release"])
+
+
+# -- checksums ----------------------------------------------------------------------------------------------
+
+
+def test_every_release_carries_the_size_and_sha256_of_each_of_its_files(release_dir: Path) -> None:
+    manifest = json.loads((release_dir / "checksums.json").read_text())
+    files = {p.relative_to(release_dir).as_posix() for p in release_dir.rglob("*") if p.is_file()} - {"checksums.json"}
+    assert set(manifest["files"]) == files
+    assert {"release.json", "es/index.html", "es/index.html.br", "sw.js"} <= files
+    for rel in ("es/index.html", "es/index.html.br", "release.json"):
+        size, sha = manifest["files"][rel]
+        data = (release_dir / rel).read_bytes()
+        assert size == len(data) and sha == hashlib.sha256(data).hexdigest()
+    assert metadata.verify(release_dir) == []
+    with TestClient(create_app(release_dir)) as c:
+        assert c.get("/checksums.json").status_code == 404  # not served as a file
+
+
+def test_a_publish_never_switches_to_a_release_damaged_while_it_was_written(cfg: Config, monkeypatch: pytest.MonkeyPatch) -> None:
+    from backend import build as building
+
+    real = building.write_release
+
+    def damaging(site: Any, dest: Path, cache: Path | None = None) -> None:
+        real(site, dest, cache)
+        with open(dest / "es" / "index.html", "r+b") as f:
+            f.truncate(100)
+
+    monkeypatch.setattr(building, "write_release", damaging)
+    _, b = published(cfg)
+    change_spanish_page(cfg, "Versión C.")
+    with pytest.raises(releases.PublishError, match=r"will not publish release \w+: it is damaged: es/index.html: 100 bytes"):
+        releases.publish(cfg, "ana")
+    assert releases.current_id(cfg) == b
+
+
+def test_a_damaged_rollback_target_is_refused_and_nothing_changes(cfg: Config) -> None:
+    a, b = published(cfg)
+    info = cfg.releases / a / "release.json"
+    good = info.read_bytes()
+    info.write_text("{not json")
+    r = cli(cfg, "rollback", a)
+    assert r.returncode == 1 and f"will not roll back to release {a}: it is damaged" in r.stderr and "Traceback" not in r.stderr
+    assert releases.current_id(cfg) == b
+    info.write_bytes(good)
+    with open(cfg.releases / a / "es" / "services" / "index.html", "r+b") as f:
+        f.truncate(10)
+    r = cli(cfg, "rollback")
+    assert r.returncode == 1 and "es/services/index.html: 10 bytes" in r.stderr, r.stderr
+    assert releases.current_id(cfg) == b and [h["action"] for h in releases.history(cfg)] == ["publish", "publish"]
+
+
+def test_serve_verify_checks_every_kept_release(cfg: Config) -> None:
+    a, b = published(cfg)
+    ok = cli(cfg, "verify")
+    assert ok.returncode == 0 and "all 2 kept releases are intact" in ok.stdout
+    (cfg.releases / a / "es" / "index.html.br").write_bytes(b"garbage")
+    (cfg.releases / a / "planted.txt").write_text("x")
+    bad = cli(cfg, "verify")
+    assert bad.returncode == 1
+    assert f"  {a}  damaged" in bad.stdout and f"* {b}  intact" in bad.stdout
+    assert "es/index.html.br: 7 bytes" in bad.stdout and "planted.txt: not in checksums.json" in bad.stdout
+
+
+# -- a damaged or missing `current` on restart -----------------------------------------------------------------
+
+
+def damage(cfg: Config, how: str) -> str:
+    """Break `current` one way; return the release the server must then serve."""
+    a, b = published(cfg)
+    pointer = cfg.data / "current"
+    if how == "garbage":
+        pointer.write_bytes(b"\x00\xff garbage ../../etc\n")
+    elif how == "empty":
+        pointer.write_text("")
+    elif how == "missing":
+        pointer.unlink()
+    elif how == "damaged-release":
+        with open(cfg.releases / b / "es" / "index.html", "r+b") as f:
+            f.truncate(50)
+        return a
+    return b
+
+
+@pytest.mark.parametrize("how", ["garbage", "empty", "missing", "damaged-release"])
+def test_a_broken_current_falls_back_to_the_newest_intact_published_release(cfg: Config, how: str, capsys: pytest.CaptureFixture[str]) -> None:
+    draft_the_working_content(cfg)
+    expected = damage(cfg, how)
+    said = ensure_current(cfg)
+    assert said.startswith(f"serving published release {expected}")
+    assert "WARNING" in capsys.readouterr().err
+    assert releases.current_id(cfg) == expected
+    app = create_server_app(cfg)
+    assert served_id(app) == expected
+    with TestClient(app) as c:
+        assert MARKER not in c.get("/en/rights/hartford/").text  # the unpublished edit never goes live
+    assert not any(MARKER in p.read_text(errors="replace") for d in cfg.releases.iterdir() for p in d.glob("en/rights/hartford/index.html"))
+
+
+def test_with_no_intact_published_release_serve_refuses_to_start(cfg: Config) -> None:
+    draft_the_working_content(cfg)
+    a, b = published(cfg)
+    for rid in (a, b):
+        (cfg.releases / rid / "sw.js").write_text("damaged")
+    (cfg.data / "current").write_text("nonsense\n")
+    r = subprocess.run([sys.executable, str(ROOT / "serve.py"), "--content", str(cfg.content), "--locales", str(cfg.locales),
+                        "--data", str(cfg.data), "--port", "1"], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 1 and "no published release is intact" in r.stderr and "Traceback" not in r.stderr
+    assert not any(d.name not in (a, b) for d in cfg.releases.iterdir())  # nothing was built from the working content
+
+
+def test_the_real_server_restarted_on_a_garbage_current_says_so_and_serves_the_published_release(cfg: Config, tmp_path: Path) -> None:
+    draft_the_working_content(cfg)
+    expected = damage(cfg, "garbage")
+    server = start_puente(tmp_path, "--content", str(cfg.content), "--locales", str(cfg.locales))
+    try:
+        import urllib.request
+
+        with urllib.request.urlopen(server.url + "/api/release", timeout=10) as r:
+            assert json.load(r)["release"] == expected
+        with urllib.request.urlopen(server.url + "/en/rights/hartford/", timeout=10) as r:
+            assert MARKER not in r.read().decode()
+    finally:
+        server.stop()
+    assert f"WARNING: {cfg.data / 'current'}" in server.output() and f"now serving {expected}" in server.output()
+
+
+# -- files damaged while served --------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def site(release_dir: Path, tmp_path: Path) -> Path:
+    copy = tmp_path / "site"
+    shutil.copytree(release_dir, copy)
+    return copy
+
+
+def test_a_file_truncated_after_indexing_is_refused_not_cut_short(site: Path) -> None:
+    with TestClient(create_app(site)) as c:
+        assert c.get("/es/", headers={"Accept-Encoding": "identity"}).status_code == 200
+        with open(site / "es" / "index.html", "r+b") as f:
+            f.truncate(1000)
+        r = c.get("/es/", headers={"Accept-Encoding": "identity"})
+        assert r.status_code == 503 and int(r.headers["content-length"]) == len(r.content)
+        assert c.get("/es/services/", headers={"Accept-Encoding": "identity"}).status_code == 200
+
+
+def test_a_garbage_br_is_never_served(site: Path) -> None:
+    page = (site / "es" / "index.html").read_bytes()
+    (site / "es" / "index.html.br").write_bytes(os.urandom(200))  # smaller than the real one: whitenoise's first pick
+    (site / "es" / "services" / "index.html").write_bytes(b"<p>swapped</p>")
+    with TestClient(create_app(site)) as c:
+        r = c.get("/es/", headers={"Accept-Encoding": "br, gzip"})
+        assert r.status_code == 200 and r.headers.get("content-encoding") == "gzip" and r.content == page
+        assert "swapped" not in c.get("/es/services/").text  # a changed plain file is not served at all
+        assert c.get("/en/", headers={"Accept-Encoding": "br"}).headers.get("content-encoding") == "br"  # intact ones are
+
+
+# -- a killed publish --------------------------------------------------------------------------------------------
+
+
+def test_the_leftovers_of_a_killed_publish_are_removed_by_the_next(cfg: Config) -> None:
+    change_spanish_page(cfg, "Versión C.")
+    cmd = [sys.executable, str(ROOT / "serve.py"), "publish", "--content", str(cfg.content), "--locales", str(cfg.locales),
+           "--data", str(cfg.data), "--today", TODAY.isoformat()]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 240
+    try:
+        while not any(next(d.rglob("*.br"), None) for d in cfg.releases.glob(".*")):  # killed while compressing
+            assert proc.poll() is None and time.monotonic() < deadline, "the publish ended before it could be killed"
+            time.sleep(0.01)
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+    left = [d for d in cfg.releases.glob(".*") if d.is_dir()]
+    assert left
+    stale = cfg.data / "cache" / "compressed" / "tmpkilled"  # what a compression killed midway leaves
+    stale.mkdir(parents=True)
+    (stale / "f").write_text("half")
+    r = cli(cfg, "publish")
+    assert r.returncode == 0, r.stderr
+    assert not [d for d in cfg.releases.glob(".*")]
+    assert not [d for d in (cfg.data / "cache" / "compressed").iterdir() if d.is_dir()]
+
+
+# -- hashed names keep their meaning -----------------------------------------------------------------------------
+
+
+def test_the_previous_releases_css_is_still_served_after_a_publish_that_changed_it(cfg: Config) -> None:
+    app = create_server_app(cfg)
+    with TestClient(app) as c:
+        old_css = re.search(r'href="(/static/app\.[0-9a-f]{12}\.css)"', c.get("/es/").text).group(1)  # type: ignore[union-attr]
+        old_body = c.get(old_css).content
+        css = cfg.pwa / "static" / "app.css"
+        css.write_text(css.read_text() + "\n.trust-test { color: inherit; }\n")
+        releases.publish(cfg, "ana")
+        deadline = time.monotonic() + 20
+        while c.get("/api/release").json()["release"] != releases.current_id(cfg):
+            assert time.monotonic() < deadline, "the server did not switch"
+            time.sleep(0.1)
+        new_css = re.search(r'href="(/static/app\.[0-9a-f]{12}\.css)"', c.get("/es/").text).group(1)  # type: ignore[union-attr]
+        assert new_css != old_css
+        for url in (old_css, new_css):
+            r = c.get(url)
+            assert r.status_code == 200 and "immutable" in r.headers["cache-control"], url
+        assert c.get(old_css).content == old_body
+        assert c.get("/static/app.000000000000.css").status_code == 404
