@@ -79,7 +79,7 @@ def test_menus_fit_the_phone_and_the_first_screen_names_the_district_and_offers_
     assert page.evaluate("document.documentElement.scrollWidth <= innerWidth"), "the page scrolls sideways"
     for menu, count in ((".language-menu", 21), (".nav-menu", 6)):
         page.locator(f"{menu} summary").click()
-        items = page.evaluate(OUTSIDE, f"{menu} .menu-list a")
+        items = page.evaluate(OUTSIDE, f"{menu} ul a")
         assert len(items) >= count if menu == ".language-menu" else len(items) == count
         off = [i["text"] for i in items if i["left"] < 0 or i["right"] > width or i["height"] < 48]
         assert off == [], f"{menu} items off screen or too small at {width} px: {off}"
