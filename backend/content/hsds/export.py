@@ -71,11 +71,7 @@ def _language(tag: str, **link: str) -> dict[str, Any]:
     return {"id": uid("language", *link.values(), tag), **link, "name": name, "code": tag.split("-")[0]}
 
 
-def _organization(content: Content, s: Service) -> dict[str, Any]:
-    org_id, svc_id = uid("organization", s.id), uid("service", s.id)
-    description = markdown_of(s.description)
-    category = next(c for c in content.categories if c.id == s.category)
-    term_id = uid("category", category.id)
+def _phones(s: Service, svc_id: str) -> list[dict[str, Any]]:
     phones = []
     for n, p in enumerate(s.phones):
         phone_id = uid("phone", s.id, str(n))
@@ -87,6 +83,15 @@ def _organization(content: Content, s: Service) -> dict[str, Any]:
         if p.languages:
             phone["languages"] = [_language(tag, phone_id=phone_id) for tag in p.languages]
         phones.append(phone)
+    return phones
+
+
+def _organization(content: Content, s: Service) -> dict[str, Any]:
+    org_id, svc_id = uid("organization", s.id), uid("service", s.id)
+    description = markdown_of(s.description)
+    category = next(c for c in content.categories if c.id == s.category)
+    term_id = uid("category", category.id)
+    phones = _phones(s, svc_id)
     service: dict[str, Any] = {
         "id": svc_id,
         "organization_id": org_id,
