@@ -142,8 +142,9 @@ MAX_BODY = UPLOAD_LIMIT + 64 * 1024  # the largest body any route reads: one cat
 DOCUMENT_DEPTH = 8  # `_headers` names pages by their depth (/:a/:b/): deeper than any page a pack makes
 
 
-def static_headers() -> str:
-    """The `_headers` file that gives a static copy of the release the headers and caching `serve.py` sends.
+def static_headers(documents: list[str] | tuple[str, ...] = ()) -> str:
+    """The `_headers` file that gives a static copy of the release the headers and caching `serve.py` sends;
+    `documents` names the other files a browser renders as documents (SVGs, which can hold script).
 
     Netlify and Cloudflare Pages join the headers of every rule a path matches and cannot match on
     a file's type, so documents are named by their shape: every page is a directory's index.html,
@@ -160,6 +161,8 @@ def static_headers() -> str:
         lines += ["/" + "".join(f":p{n}/" for n in range(1, depth + 1)), *document]
     lines += ["/404.html", *document, "/:p1/404.html", *document]
     lines += [WORKER, *document, *(f"  {name}: {value}" for name, value in SERVICE_WORKER_HEADERS)]
+    for url in documents:
+        lines += [url, *document]
     lines += ["/static/*", f"  Cache-Control: {IMMUTABLE}"]
     return "\n".join(lines) + "\n"
 

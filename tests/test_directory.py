@@ -219,8 +219,8 @@ def test_every_vcard_parses_and_round_trips(release_dir: Path) -> None:
         name = page(release_dir, f"{tag}/services/{sid}/").h1
         assert card.fn.value == name, (tag, sid)
         assert card.org.value == [s.organization or name]
-        assert [t.value for t in card.contents["tel"]] == [f"+1{d}" for d in want["phones"]]
-        assert all(E164.match(t.value) for t in card.contents["tel"])
+        assert [t.value for t in card.contents["tel"]] == [f"tel:+1{d}" for d in want["phones"]]
+        assert all(t.params.get("VALUE") == ["uri"] and E164.match(t.value.removeprefix("tel:")) for t in card.contents["tel"])
         assert [e.value for e in card.contents.get("email", [])] == ([want["email"]] if want["email"] else [])
         assert [u.value for u in card.contents.get("url", [])] == ([want["website"]] if want["website"] else [])
         if s.address:
@@ -250,14 +250,14 @@ def test_vcards_follow_rfc_6350_line_rules(release_dir: Path) -> None:
 )
 def test_hand_written_vcards_escape_and_fold_what_a_parser_reads_back(name: str) -> None:
     address = Address("75 Charter Oak Avenue, Suite 2-180", "Hartford", "CT", "06106", "")
-    text = vcard.render(vcard.Card(name, "Org; Inc, Ltd", ("+18606923085", "+18007980671"), "a@b.org", "https://b.org/x?y=1,2", address, name, "ar"))
+    text = vcard.render(vcard.Card(name, "Org; Inc, Ltd", ("tel:+18606923085", "tel:+18007980671"), "a@b.org", "https://b.org/x?y=1,2", address, name, "ar"))
     for line in text.encode("utf-8").split(b"\r\n"):
         assert len(line) <= 75
     card = vobject.readOne(text)
     assert card.fn.value == name and card.note.value == name
     assert card.org.value == ["Org; Inc, Ltd"]
     assert card.adr.value.street == "75 Charter Oak Avenue, Suite 2-180"
-    assert [t.value for t in card.contents["tel"]] == ["+18606923085", "+18007980671"]
+    assert [t.value for t in card.contents["tel"]] == ["tel:+18606923085", "tel:+18007980671"]
     assert card.url.value == "https://b.org/x?y=1%2C2", "a comma in a URL would split it in two"
 
 
@@ -342,7 +342,7 @@ def test_saving_the_contact_downloads_a_vcard_online_and_offline(live_server: Se
         download = info.value
         assert download.suggested_filename == "institute-for-the-hispanic-family.vcf"
         card = vobject.readOne(Path(download.path()).read_text(encoding="utf-8"))
-        assert card.fn.value == name and [t.value for t in card.contents["tel"]] == ["+18605271124"], offline
+        assert card.fn.value == name and [t.value for t in card.contents["tel"]] == ["tel:+18605271124"], offline
         assert card.adr.value.street == "45 Wadsworth Street"
 
 

@@ -23,6 +23,7 @@ from backend.policy import (
     HEADERS,
     HEADERS_FILE,
     HSTS_HEADER,
+    MANIFEST_FILE,
     MAX_BODY,
     is_document,
     nginx_add_headers,
@@ -47,15 +48,34 @@ def client(release_dir: Path) -> Iterator[TestClient]:
         yield c
 
 
-def urls_of(release_dir: Path) -> list[str]:
-    """Every URL the release serves: each file, with index.html as its directory."""
+def served(release_dir: Path) -> list[tuple[str, str]]:
+    """Every URL the release serves, with the path a static host would serve its file at: index.html as its
+    directory, and the HSDS files at their API routes (a static host serves those at the file's own path)."""
     out = []
     for path in sorted(release_dir.rglob("*")):
-        if not path.is_file() or path.suffix in (".br", ".gz") or path.name in ("release.json", HEADERS_FILE):
+        if not path.is_file() or path.suffix in (".br", ".gz") or path.name in ("release.json", HEADERS_FILE, MANIFEST_FILE):
             continue
         rel = path.relative_to(release_dir).as_posix()
-        out.append("/" + rel.removesuffix("index.html"))
+        url = "/" + rel.removesuffix("index.html")
+        if rel.startswith("api/hsds/"):
+            endpoint = rel.removeprefix("api/hsds/").removesuffix(".json")
+            kind, _, ident = endpoint.partition("/")
+            if endpoint == "index":
+                url = "/api/hsds/"
+            elif endpoint == "organizations":
+                url = "/api/hsds/organizations.json"
+            elif ident.startswith("page-"):
+                url = f"/api/hsds/{kind}?page={ident.removeprefix('page-')}"
+            else:
+                url = f"/api/hsds/{endpoint}"
+            out.append((url, "/" + rel))
+        else:
+            out.append((url, url))
     return out
+
+
+def urls_of(release_dir: Path) -> list[str]:
+    return [url for url, _ in served(release_dir)]
 
 
 def assert_secure(response: object, *, https: bool = False) -> None:
@@ -116,10 +136,13 @@ def test_every_file_of_the_release_is_served_with_the_headers(client: TestClient
 def test_documents_and_the_worker_get_the_document_headers_and_nothing_else_does(client: TestClient, release_dir: Path) -> None:
     """Named by hand, not by policy.is_document: what a browser renders or runs, and what it only fetches."""
     html = client.get("/es/").text
-    assets = re.findall(r'(?:href|src)="(/static/[^"]+)"', html)
-    assert any(a.endswith(".css") for a in assets) and any(a.endswith(".js") for a in assets) and any(a.endswith(".png") for a in assets)
+    found = {a.split("#")[0] for a in re.findall(r'(?:href|src)="(/static/[^"]+)"', html)}
+    # An SVG opened on its own is a document that can run script: it carries the CSP like a page.
+    sprites = sorted(a for a in found if a.endswith(".svg"))
+    assets = sorted(found - set(sprites))
+    assert sprites and any(a.endswith(".css") for a in assets) and any(a.endswith(".js") for a in assets) and any(a.endswith(".png") for a in assets)
     bundle = next(p for p in (release_dir / "es").glob("bundle.*.json") if p.suffix == ".json")
-    documents = ["/", "/es/", "/es/rights/school/", "/sw.js", "/es/no-such-page/", "/es"]
+    documents = ["/", "/es/", "/es/rights/school/", "/sw.js", "/es/no-such-page/", "/es", *sprites]
     subresources = [*assets, "/es/manifest.webmanifest", "/es/services/ciri.vcf", f"/es/{bundle.name}", "/api/release", "/favicon.ico"]
     for url in documents:
         headers = client.get(url).headers
@@ -245,9 +268,9 @@ def test_the_static_export_ships_the_same_headers(client: TestClient, release_di
     which a static host serves over HTTPS), and the worker's and hashed assets' caching."""
     rules = parse_headers_file((release_dir / HEADERS_FILE).read_text())
     with TestClient(create_app(release_dir), base_url="https://testserver", follow_redirects=False) as https:
-        for url in [*urls_of(release_dir), "/es/no-such-page/"]:
+        for url, at in [*served(release_dir), ("/es/no-such-page/", "/es/no-such-page/")]:
             sent = https.get(url).headers
-            host = _host_headers(rules, url)
+            host = _host_headers(rules, at)
             assert {k.lower(): v for k, v in host.items() if k.lower() in OURS} == {k: v for k, v in sent.items() if k in OURS}, url
             for name in ("Cache-Control", "Service-Worker-Allowed"):
                 if name in host:
@@ -339,7 +362,7 @@ def test_the_readme_nginx_snippet_sends_the_same_headers(client: TestClient, rel
 
 def test_each_worker_process_gets_the_headers_and_the_body_limit(tmp_path: Path, release_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """`serve --workers N` builds each process's app from the environment: the same wrapping as one process."""
-    from backend.cli import config_environment
+    from backend.cli.serving import config_environment
     from backend.releases import set_current
     from backend.web import app as app_module
 

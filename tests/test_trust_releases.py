@@ -22,7 +22,7 @@ from starlette.testclient import TestClient
 
 from backend import releases
 from backend.build import metadata
-from backend.cli import ensure_current
+from backend.cli.serving import ensure_current
 from backend.config import Config
 from backend.web.app import create_app, create_server_app
 
@@ -114,8 +114,8 @@ def test_a_publish_never_switches_to_a_release_damaged_while_it_was_written(cfg:
 
     real = building.write_release
 
-    def damaging(site: Any, dest: Path, cache: Path | None = None) -> None:
-        real(site, dest, cache)
+    def damaging(site: Any, dest: Path, **kw: Any) -> None:
+        real(site, dest, **kw)
         with open(dest / "es" / "index.html", "r+b") as f:
             f.truncate(100)
 
@@ -229,13 +229,18 @@ def site(release_dir: Path, tmp_path: Path) -> Path:
 
 
 def test_a_file_truncated_after_indexing_is_refused_not_cut_short(site: Path) -> None:
+    plain = {"Accept-Encoding": "identity"}
+    held = (site / "es" / "services" / "index.html").read_bytes()
     with TestClient(create_app(site)) as c:
-        assert c.get("/es/", headers={"Accept-Encoding": "identity"}).status_code == 200
-        with open(site / "es" / "index.html", "r+b") as f:
-            f.truncate(1000)
-        r = c.get("/es/", headers={"Accept-Encoding": "identity"})
+        assert c.get("/es/services/", headers=plain).status_code == 200  # now answered from memory
+        for rel in ("es/index.html", "es/services/index.html"):
+            with open(site / rel, "r+b") as f:
+                f.truncate(1000)
+        r = c.get("/es/", headers=plain)  # indexed whole, never read since: refused, not sent cut short
         assert r.status_code == 503 and int(r.headers["content-length"]) == len(r.content)
-        assert c.get("/es/services/", headers={"Accept-Encoding": "identity"}).status_code == 200
+        r = c.get("/es/services/", headers=plain)  # read whole before the damage: still whole
+        assert r.status_code == 200 and r.content == held and int(r.headers["content-length"]) == len(held)
+        assert c.get("/es/about/", headers=plain).status_code == 200
 
 
 def test_a_garbage_br_is_never_served(site: Path) -> None:

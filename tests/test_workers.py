@@ -8,7 +8,7 @@ import shutil
 import time
 from pathlib import Path
 
-from backend.cli import config_environment
+from backend.cli.serving import config_environment
 from backend.config import Config
 
 from .conftest import TODAY, make_config, start_puente

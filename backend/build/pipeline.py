@@ -126,7 +126,7 @@ def render(inputs: Inputs, cache: RenderCache | None = None, jobs: int = 1, prog
     counts.add(root.counts)
     for rel, text in hsds.api_files(content).items():  # HSDS's read API, served by /api/hsds/..., never precached; reads all content
         site.add(rel, text)
-    site.add(HEADERS_FILE, static_headers())  # for static hosts; in no bundle, never served by the app
+    site.add(HEADERS_FILE, static_headers(sorted(url for url in assets.values() if url.endswith(".svg"))))  # for static hosts; in no bundle, never served by the app
     site.add("favicon.ico", (cfg.pwa / "static" / "icons" / "icon-192.png").read_bytes())  # for the admin, JSON, vCards
 
     release_id = digest(b"".join(k.encode() + b"\0" + v.encode() + b"\0" for k, v in sorted(site.shas.items())))
