@@ -240,20 +240,28 @@ def test_write_failures_during_a_publish_change_nothing(served: tuple[Any, Serve
 
     cfg, server = served
     before, page = release_id(server), fetch(server, "/es/rights/school/")
-    real_write, real_open = Path.write_bytes, os.open
+    real_write, real_link, real_open = Path.write_bytes, os.link, os.open
     for code, words in ((errno.ENOSPC, "disk is full"), (errno.EROFS, "cannot be written"), (errno.EACCES, "cannot be written")):
         written = 0
 
-        def failing(self: Path, data: bytes, code: int = code) -> int:
+        def count(path: Any, code: int = code) -> None:
             nonlocal written
-            if cfg.data in self.parents:
+            if cfg.data in Path(path).parents:
                 written += 1
                 if written > 40:  # well into the release
-                    raise OSError(code, os.strerror(code), str(self))
+                    raise OSError(code, os.strerror(code), str(path))
+
+        def failing(self: Path, data: bytes) -> int:
+            count(self)
             return real_write(self, data)
+
+        def failing_link(src: Any, dst: Any, *args: Any, **kwargs: Any) -> None:  # the files the render cache holds
+            count(dst)
+            real_link(src, dst, *args, **kwargs)
 
         with monkeypatch.context() as m:
             m.setattr(Path, "write_bytes", failing)
+            m.setattr(os, "link", failing_link)
             with pytest.raises(releases.PublishError) as info:
                 releases.publish(cfg, "fault-test")
         assert written > 40
