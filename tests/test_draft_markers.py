@@ -44,7 +44,7 @@ def markers(site: Path, tag: str) -> dict[str, str]:
     assert entry, tag
     found = {
         "flyer": re.search(r'<p class="flyer-draft">(.*?)</p>', flyer, re.S),
-        "card": re.search(r'<p class="card-draft">(.*?)</p>', card.split('<div class="card-face"', 2)[1], re.S),
+        "card": re.search(r'<p class="card-draft">(.*?)</p>', card.split('<div class="card-face', 2)[1], re.S),
         "chooser": re.search(r'<span class="draft-tag"[^>]*>(.*?)</span>', entry.group(0), re.S),
     }
     return {k: text_of(m.group(1)) if m else "" for k, m in found.items()}

@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 import json
 import re
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -257,6 +258,14 @@ VOICES = [
 ]
 
 
+def until(page: Any, expression: str, timeout: float = 15) -> None:
+    """Wait until `expression` is true in the page (wait_for_function evaluates a string, which the CSP forbids)."""
+    deadline = time.monotonic() + timeout
+    while not page.evaluate(expression):
+        assert time.monotonic() < deadline, f"still not true after {timeout} s: {expression}"
+        page.wait_for_timeout(50)
+
+
 def speech_context(browser: Any, voices: list[dict[str, Any]], requests: list[str]) -> Any:
     ctx = browser.new_context(viewport={"width": 360, "height": SCREEN})
     ctx.add_init_script(f"({SPEECH})({json.dumps(voices)})")
@@ -273,14 +282,14 @@ def test_read_aloud_uses_only_a_local_voice_in_the_pages_language_and_highlights
         play = page.locator("#listen [data-listen=play]")
         assert play.is_visible() and play.inner_text().strip() == ui("es", "Listen")
         play.click()
-        page.wait_for_function("window.__spoken.length >= 3")
+        until(page, "window.__spoken.length >= 3")
         assert page.evaluate("CSS.highlights.has('listen')"), "the sentence being read is highlighted"
         page.locator("#listen [data-listen=pause]").click()
         spoken = page.evaluate("window.__spoken")
         page.wait_for_timeout(200)
         assert page.evaluate("window.__spoken.length") == len(spoken), "paused: nothing more is read"
         page.locator("#listen [data-listen=resume]").click()
-        page.wait_for_function(f"window.__spoken.length > {len(spoken)}")
+        until(page, f"window.__spoken.length > {len(spoken)}")
         page.locator("#listen [data-listen=stop]").click()
         assert not page.evaluate("CSS.highlights.has('listen')")
         assert play.is_visible()
