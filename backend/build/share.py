@@ -216,8 +216,10 @@ def print_pages(lr: LanguageRenderer) -> list[tuple[str, str]]:
     if plan and plan.card:
         # Translators: title of the page of wallet cards to print and cut out
         card_title = lr.gettext("Wallet cards to print")
-        front = _card_face(lr, plan, home, code=True)
-        back = _card_face(english, plan, home, code=False) if not lr.lang.is_source else None
+        # The QR code goes on the last face: behind a folded card, the English side, whose shorter text
+        # leaves it room; the front keeps its width for the statements and the phone numbers.
+        front = _card_face(lr, plan, home, code=lr.lang.is_source)
+        back = _card_face(english, plan, home, code=True) if not lr.lang.is_source else None
         pages.append(
             (
                 "share/card/",
