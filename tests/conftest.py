@@ -42,9 +42,76 @@ CHROMIUM_ARGS = [
 TODAY = dt.date(2026, 11, 28)  # fixed, so what is "past review" never depends on the day the suite runs
 
 
-def make_config(tmp: Path, **changes: object) -> Config:
+def make_config(tmp: Path, *, warm: bool = True, **changes: object) -> Config:
+    """The default settings with the data directory in `tmp/var`; `warm` gives it the suite's compressed texts."""
     cfg = Config.load({"data": str(tmp / "var")}, environ={})
+    if warm:
+        warm_data(tmp / "var")
     return cfg.with_(**{"today": TODAY, **changes})
+
+
+# -- the compressed texts of the suite's first build, shared by every data directory ----------------------------
+#
+# Brotli at the levels the build uses is most of a cold build's time (about 8 of 12 s on two quiet cores),
+# and nearly every test's build compresses the same texts. A fresh data directory gets the compressed
+# variants of one build of the default content (hard links, or copies with `link=False` for a test that
+# damages files in place), as a district's server has them from its earlier publishes. Pages are still
+# rendered and checked by each build; only compressing a text already compressed is skipped, as in
+# production. A test that wrote into a shared variant would poison the rest: the session ends by
+# checking every one against its name (check_warm_cache).
+
+_WARM: list[Path] = []
+
+
+def _warm_source() -> Path:
+    if not _WARM:
+        import atexit
+        import tempfile
+
+        root = Path(tempfile.mkdtemp(prefix="puente-warm-"))
+        atexit.register(shutil.rmtree, root, ignore_errors=True)
+        build(make_config(root, warm=False), root / "site")
+        _WARM.append(root / "var" / "cache" / "compressed")
+    return _WARM[0]
+
+
+def _link_or_copy(src: str, dst: str) -> None:
+    try:
+        os.link(src, dst)
+    except OSError:  # another file system (a test's tmpfs)
+        shutil.copy2(src, dst)
+
+
+def warm_data(data: Path, *, link: bool = True) -> None:
+    """Give a fresh data directory the compressed texts of the suite's first build (nothing if it has its own)."""
+    target = data / "cache" / "compressed"
+    if target.exists():
+        return
+    source = _warm_source()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copytree(source, target, copy_function=_link_or_copy if link else shutil.copy2)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def check_warm_cache() -> Iterator[None]:
+    """Fails the session if a test changed a shared compressed text in place."""
+    yield
+    if not _WARM:
+        return
+    import gzip
+    import hashlib
+
+    import brotli
+
+    damaged = []
+    for path in _WARM[0].iterdir():
+        if path.suffix not in (".br", ".gz"):
+            continue
+        data = path.read_bytes()
+        plain = brotli.decompress(data) if path.suffix == ".br" else gzip.decompress(data)
+        if hashlib.sha256(plain).hexdigest() != path.name.split(".")[0]:
+            damaged.append(path.name)
+    assert not damaged, f"a test changed the suite's shared compressed texts in place: {damaged[:5]}"
 
 
 @pytest.fixture(scope="session")
@@ -98,8 +165,12 @@ class Server:
         return self.log.read_text(errors="replace")
 
 
-def start_puente(tmp: Path, *extra: str, env: dict[str, str] | None = None, port: int | None = None, ready: str = "/api/release") -> Server:
+def start_puente(
+    tmp: Path, *extra: str, env: dict[str, str] | None = None, port: int | None = None, ready: str = "/api/release", warm: bool = True
+) -> Server:
     port = port or free_port()
+    if warm and "--data" not in extra:
+        warm_data(tmp / "var")
     log = tmp / f"serve-{port}.log"
     cmd = [sys.executable, str(ROOT / "serve.py"), "--port", str(port), "--data", str(tmp / "var"), *extra]
     environment = {**os.environ, "PUENTE_TODAY": TODAY.isoformat(), **(env or {})}

@@ -26,7 +26,7 @@ from backend.cli.serving import ensure_current
 from backend.config import Config
 from backend.web.app import create_app, create_server_app
 
-from .conftest import ROOT, TODAY, make_config, start_puente
+from .conftest import ROOT, TODAY, make_config, start_puente, warm_data
 
 MARKER = "UNPUBLISHED-DRAFT-MARKER"
 
@@ -51,6 +51,7 @@ def prepared(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def config_of(root: Path) -> Config:
+    warm_data(root / "var", link=False)  # copies: these tests damage the release files (and so the texts they link to)
     return make_config(root, content=root / "content", locales=root / "locales", project=root / "project")
 
 
