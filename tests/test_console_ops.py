@@ -18,13 +18,17 @@ import pytest
 from starlette.testclient import TestClient
 
 from backend import releases
-from backend.cli import ensure_current
 from backend.config import Config
 from backend.web.admin.auth import Accounts
 from backend.web.app import create_server_app
 
 from .conftest import ROOT, TODAY, make_config
 from .test_admin import PASSWORD, sign_in
+
+try:  # the CLI as a package (cli/serving.py), or as one module
+    from backend.cli.serving import ensure_current  # type: ignore[import-not-found,unused-ignore]
+except ImportError:
+    from backend.cli import ensure_current
 
 PAGE = Path("pages") / "rights" / "hartford.md"
 SENTENCE = "No Hartford resident will be detained"

@@ -73,7 +73,11 @@ def word_diff(before: list[str], after: list[str]) -> dict[str, Any]:
     (added ones in <ins>), with CONTEXT unchanged words either side. HTML-escaped."""
     matcher = difflib.SequenceMatcher(None, before, after, autojunk=False)
     places: list[dict[str, str]] = []
+    what: list[list[str]] = []  # the removed and added words alone: pages changed alike group together
     groups = list(matcher.get_grouped_opcodes(CONTEXT))
+    for op, b1, b2, a1, a2 in matcher.get_opcodes():
+        if op != "equal":
+            what.append([" ".join(before[b1:b2]), " ".join(after[a1:a2])])
     for group in groups[:MAX_CHANGES]:
         old, new = [], []
         first, last = group[0], group[-1]
@@ -94,7 +98,7 @@ def word_diff(before: list[str], after: list[str]) -> dict[str, Any]:
             old.append("…")
             new.append("…")
         places.append({"before": " ".join(old), "after": " ".join(new)})
-    return {"places": places, "more": max(0, len(groups) - MAX_CHANGES)}
+    return {"places": places, "more": max(0, len(groups) - MAX_CHANGES), "what": what}
 
 
 def _file_of(url: str, base: str) -> str:
@@ -148,7 +152,7 @@ def describe(cfg: Config, served: Path | None, read_new: Any, diff: dict[str, di
                           **word_diff(old_words, new_words)})
         if not langs:
             continue
-        key = json.dumps([(x["lang"], x["kind"], x["places"]) for x in langs])
+        key = json.dumps([(x["lang"], x["kind"], x.pop("what")) for x in langs])
         title = titles.get("en") or next(iter(titles.values()), "") or path
         group = groups.setdefault(key, {"pages": [], "languages": langs})
         group["pages"].append({"path": path, "title": title})
