@@ -248,3 +248,21 @@ def test_no_absolute_server_path_appears_on_any_console_page(client: TestClient,
     for path, text in seen:
         for s in secret:
             assert s not in text, f"{path} shows {s}"
+
+
+def test_notice_ids_are_always_valid_and_unique() -> None:
+    from backend.content.editing import notice_id
+
+    assert notice_id("Free immigration legal clinic at Hartford Public Library", set()) == "free-immigration-legal-clinic"
+    assert notice_id("Free immigration legal clinic at Hartford", {"free-immigration-legal-clinic"}) == "free-immigration-legal-clinic-2"
+    assert notice_id("عيادة قانونية مجانية", set()) == "notice" and notice_id("!!!", {"notice"}) == "notice-2"
+    assert notice_id("x" * 50, set()) == "x" * 30
+    for text in ("A - B -- C", "Überall: café ouvert", "a" * 29 + " b", "2026-12-01: closed"):
+        assert re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", notice_id(text, set())), text
+
+
+def test_release_numbers_follow_the_history_and_read_old_records() -> None:
+    old = [{"id": "a", "action": "publish"}, {"id": "b", "action": "publish"}, {"id": "a", "action": "rollback"}]
+    assert releases.numbers(old) == {"a": 1, "b": 2} and releases.next_number(old) == 3
+    new = [{"id": "d", "action": "default", "number": 0}, {"id": "e", "action": "publish", "number": 1}, {"id": "d", "action": "rollback"}]
+    assert releases.numbers(new) == {"d": 0, "e": 1} and releases.next_number(new) == 2
