@@ -23,6 +23,7 @@ from ...config import Config
 CONTEXT = 8  # unchanged words shown either side of a change
 MAX_PAGES = 40  # page groups shown with their text; the rest are only named
 MAX_CHANGES = 12  # changed places shown per page and language
+MAX_SHOWN = 400  # changed places shown in all: beyond, a page and language says only how many (the page stays light)
 NOTHING = "nothing to publish: the working content is what is served"
 SKIPPED = {"script", "style", "template", "svg", "noscript"}
 
@@ -98,7 +99,7 @@ def word_diff(before: list[str], after: list[str]) -> dict[str, Any]:
             old.append("…")
             new.append("…")
         places.append({"before": " ".join(old), "after": " ".join(new)})
-    return {"places": places, "more": max(0, len(groups) - MAX_CHANGES), "what": what}
+    return {"places": places, "more": max(0, len(groups) - MAX_CHANGES), "count": len(groups), "what": what}
 
 
 def _file_of(url: str, base: str) -> str:
@@ -134,7 +135,7 @@ def describe(cfg: Config, served: Path | None, read_new: Any, diff: dict[str, di
                 path = url.removeprefix(base).removeprefix(f"/{lang}") or "/"
                 by_path.setdefault(path, {"path": path, "languages": []})["languages"].append((lang, kind, url))
     groups: dict[str, dict[str, Any]] = {}
-    unseen = 0
+    unseen = shown = 0
     for n, (path, entry) in enumerate(sorted(by_path.items(), key=lambda kv: (kv[0].count("/"), kv[0]))):
         if n >= MAX_PAGES:
             groups.setdefault("_more", {"more": 0})["more"] += 1
@@ -154,6 +155,11 @@ def describe(cfg: Config, served: Path | None, read_new: Any, diff: dict[str, di
             continue
         key = json.dumps([(x["lang"], x["kind"], x.pop("what")) for x in langs])
         title = titles.get("en") or next(iter(titles.values()), "") or path
+        if key not in groups:
+            for x in langs:
+                if shown + len(x["places"]) > MAX_SHOWN:
+                    x["more"], x["places"] = x["count"], []
+                shown += len(x["places"])
         group = groups.setdefault(key, {"pages": [], "languages": langs})
         group["pages"].append({"path": path, "title": title})
     more = groups.pop("_more", {}).get("more", 0)
