@@ -1,5 +1,5 @@
 """What publishing would change, in words a person reads: per page, its title, and per language the text
-before and after, the changed words highlighted (a word-level diff of the page's main text).
+before and after, the changed words highlighted (a word-level diff of the page's text).
 
 Runs inside the dashboard's child process (work.working_state): it renders the working content, compares
 each page with the release now served (after a rollback, the one rolled back to), and returns plain data
@@ -29,32 +29,33 @@ SKIPPED = {"script", "style", "template", "svg", "noscript"}
 
 
 class _Text(HTMLParser):
-    """The words of a page's <main>, and its <h1>."""
+    """The words of a page's <body> (its header's and footer's too: a menu label or the quick-exit button changes
+    every page), and its <h1>."""
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
-        self.depth_main, self.skip, self.in_h1 = 0, 0, False
+        self.in_body, self.skip, self.in_h1 = 0, 0, False
         self.words: list[str] = []
         self.title: list[str] = []
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag == "main":
-            self.depth_main += 1
+        if tag == "body":
+            self.in_body += 1
         elif tag in SKIPPED:
             self.skip += 1
         elif tag == "h1":
             self.in_h1 = True
 
     def handle_endtag(self, tag: str) -> None:
-        if tag == "main":
-            self.depth_main = max(0, self.depth_main - 1)
+        if tag == "body":
+            self.in_body = max(0, self.in_body - 1)
         elif tag in SKIPPED:
             self.skip = max(0, self.skip - 1)
         elif tag == "h1":
             self.in_h1 = False
 
     def handle_data(self, data: str) -> None:
-        if self.depth_main and not self.skip:
+        if self.in_body and not self.skip:
             self.words += data.split()
             if self.in_h1:
                 self.title += data.split()
