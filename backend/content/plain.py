@@ -35,7 +35,10 @@ RULES: list[Rule] = [
     (r"^malformed email '([^']*)'$", lambda m: f"“{m[1]}” is not an email address (it looks like name@example.org)"),
     (r"^malformed website '([^']*)': it must start with https:// or http://$", lambda m: "write the whole address, starting with https://"),
     (r"^unknown category '([^']*)'", lambda m: "choose one from the list"),
-    (r"^malformed postal code '([^']*)'$", lambda m: f"“{m[1]}” is not a postal code (five digits, like 06106)"),
+    (r"^malformed postal code '([^']*)'$", lambda m: f"“{m[1]}” is not a ZIP code (five digits, like 06106, or ZIP+4)"),
+    (r"^phone '([^']*)' is not a phone number$", lambda m: f"“{m[1]}” is not a phone number"),
+    (r"^phone '([^']*)' is not (a 10-digit US number|a valid international number)",
+     lambda m: f"“{m[1]}” is not {m[2]}; write the whole number, area code first" if "US" in m[2] else f"“{m[1]}” is not {m[2]}"),
     (r"^'languages' must be a list of language tags", lambda m: "write language tags separated by commas, like es, pt-BR"),
     (r"^invalid TOML", lambda m: "this could not be read; avoid unusual characters such as control characters"),
 ]
