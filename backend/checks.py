@@ -14,6 +14,7 @@ import calendar
 import datetime as dt
 import threading
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from .build import Inputs, files_hash, load_inputs
@@ -71,7 +72,8 @@ def check_report(inputs: Inputs) -> dict[str, list[str]]:
             if not c.sources
         ],
         "draft_catalogs": [
-            f"{c.path.relative_to(cfg.locales.parent) if c.path.is_relative_to(cfg.locales.parent) else c.path}: draft, not yet reviewed by a person"
+            f"{Path(cfg.locales.name, c.path.relative_to(cfg.locales)) if c.path.is_relative_to(cfg.locales) else c.path.name}: "
+            f"{c.language.english_name}, a draft not yet reviewed by a person"
             for c in inputs.catalogs
             if not c.language.reviewed
         ],

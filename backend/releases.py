@@ -154,30 +154,13 @@ def remove_release(root: Path) -> None:
     shutil.rmtree(root)
 
 
+_DENIED = "the data directory cannot be written (permission denied or read-only)"
+
+
 def _friendly(error: OSError, cfg: Config) -> PublishError:
-    if error.errno == errno.ENOSPC:
-        what = "the disk is full"
-    elif error.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
-        what = "the data directory cannot be written (permission denied or read-only)"
-    else:
-        what = error.strerror or str(error)
-    return PublishError(f"could not write the release in {cfg.data}: {what}. Nothing changed; the current release is still served.")
-
-
-def pending(cfg: Config, inputs: building.Inputs | None = None) -> dict[str, Any]:
-    """What publishing the working content now would change, without touching what is served."""
-    inputs = inputs or building.load_inputs(cfg)
-    site, info = building.render(inputs, building.render_cache(cfg))  # what it renders, the publish reuses
-    cur = current_id(cfg)
-    if cur is not None and info["id"] == cur:
-        return {"id": info["id"], "changes": {}, "summary": "nothing to publish: the working content is what is served"}
-    new_revs = {}
-    for lang in (lang["tag"] for lang in info["languages"]):
-        bundle_name = next(name for name in site.shas if name.startswith(f"{lang}/bundle."))
-        new_revs[lang] = dict(json.loads(site.read(bundle_name))["pages"])
-    old_revs = page_revisions(cfg.releases / cur) if cur else {}
-    diff = changes(old_revs, new_revs)
-    return {"id": info["id"], "changes": diff, "summary": summarize(diff)}
+    what = {errno.ENOSPC: "the disk is full", errno.EACCES: _DENIED, errno.EPERM: _DENIED, errno.EROFS: _DENIED}.get(
+        error.errno or 0, error.strerror or str(error))
+    return PublishError(f"could not write the release in the data directory: {what}. Nothing changed; the current release is still served.")
 
 
 def publish(cfg: Config, who: str, keep: int = 10, stream: TextIO | None = None) -> dict[str, Any]:
@@ -215,9 +198,12 @@ def _publish(cfg: Config, who: str, keep: int, inputs: building.Inputs, progress
     _refuse_damaged(cfg, info["id"], "publish")
     diff = changes(_revisions(cfg, previous), page_revisions(dest))
     _before_switch()
+    past = history(cfg)
     record = {"id": info["id"], "time": now(), "who": who, "action": "publish", "previous": previous, "changes": diff,
-              "summary": summarize(diff)}
+              "summary": summarize(diff), "number": numbers(past).get(info["id"], next_number(past))}
     try:
+        if previous and not past and previous != info["id"]:
+            _keep_default(cfg, previous)
         set_current(cfg, info["id"])
         _append_history(cfg, record)
     except OSError as e:
@@ -229,6 +215,33 @@ def _publish(cfg: Config, who: str, keep: int, inputs: building.Inputs, progress
     except OSError:
         pass  # the release is published; a cache left unpruned only takes space
     return {**record, "built": progress.summary()}
+
+
+def _keep_default(cfg: Config, release_id: str) -> None:
+    """Before the first publish: record the release `serve` built from the default content, which families were
+    being served, as release 0 of the history, so the first publish can be rolled back."""
+    try:
+        built = str(metadata.read_info(cfg.releases / release_id).get("built_at", "")) or now()
+    except ValueError:
+        return
+    _append_history(cfg, {"id": release_id, "time": built, "who": "serve", "action": "default", "previous": None, "changes": {},
+                          "summary": "the content served before the first publish", "number": 0})
+
+
+def numbers(past: list[dict[str, Any]]) -> dict[str, int]:
+    """{release id: number}: its position in the history when first made current (0 for the default content). A
+    record's own "number" wins; records written before numbers existed are counted in order."""
+    out: dict[str, int] = {}
+    for r in past:
+        rid = str(r.get("id", ""))
+        if rid not in out:
+            given = r.get("number")
+            out[rid] = given if isinstance(given, int) else max(out.values(), default=0) + 1
+    return out
+
+
+def next_number(past: list[dict[str, Any]]) -> int:
+    return max(numbers(past).values(), default=0) + 1
 
 
 def _before_switch() -> None:
@@ -261,7 +274,9 @@ def rollback(cfg: Config, who: str, release_id: str | None = None) -> dict[str, 
 
 def listing(cfg: Config) -> list[dict[str, Any]]:
     """Kept releases, newest first, with when and by whom each was last made current."""
-    records = {r["id"]: r for r in history(cfg)}
+    past = history(cfg)
+    records, numbered = {r["id"]: r for r in past}, numbers(past)
+    first = {r["id"]: r for r in reversed(past) if r.get("action") in ("publish", "default")}  # when each was first published
     cur = current_id(cfg)
     out = []
     for release_dir in cfg.releases.glob("*"):
@@ -271,13 +286,12 @@ def listing(cfg: Config) -> list[dict[str, Any]]:
             info = metadata.read_info(release_dir)
         except ValueError:
             continue
-        rec = records.get(info["id"], {})
+        rec, made = records.get(info["id"], {}), first.get(info["id"], {})
         out.append({
-            "id": info["id"],
-            "time": rec.get("time", info.get("built_at", "")),
-            "who": rec.get("who", "(built by serve)"),
-            "summary": rec.get("summary", ""),
-            "current": info["id"] == cur,
+            "id": info["id"], "time": rec.get("time", info.get("built_at", "")), "who": rec.get("who", "(built by serve)"),
+            "summary": rec.get("summary", ""), "current": info["id"] == cur, "number": numbered.get(info["id"]), "action": rec.get("action", ""),
+            "published": made.get("time", info.get("built_at", "")), "published_by": made.get("who", "(built by serve)"),
+            "changes": made.get("changes", {}),
         })
     return sorted(out, key=lambda r: r["time"], reverse=True)
 
@@ -378,5 +392,5 @@ def _read_pointer(cfg: Config) -> str:
         return ""
 
 
-__all__ = ["ContentError", "PublishError", "audit", "current_id", "history", "listing", "pending", "publish", "restore_current",
+__all__ = ["ContentError", "PublishError", "audit", "current_id", "history", "listing", "publish", "restore_current",
            "rollback", "verify_all"]

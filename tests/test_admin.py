@@ -169,7 +169,7 @@ def test_edit_a_page_with_errors_beside_the_field(client: TestClient, cfg: Confi
     saved = (cfg.content / "pages" / "rights" / "hartford.md").read_text()
     assert saved != original and "No Hartford resident at all" in saved
     dashboard = client.get("/admin/").text
-    assert "/en/rights/hartford/" in dashboard  # pending changes name the page
+    assert "Hartford&#39;s immigrant rights law" in dashboard and "<ins>at all</ins>" in dashboard  # pending changes name the page, show the words
     assert any(a["action"] == "edit-page" for a in releases.read_audit(cfg))
 
 
@@ -200,7 +200,7 @@ def test_notice_is_added_translated_and_shown_on_every_page(client: TestClient, 
                                               "expires": "2026-12-05"})
     assert r.status_code == 200 and "Know your rights workshop on Saturday" in r.text
     bad = client.post("/admin/notices/", data={"csrf": csrf, "text": "Oops", "starts": "2026-12-05", "expires": "2026-11-01"})
-    assert bad.status_code == 422 and "expires before it starts" in bad.text
+    assert bad.status_code == 422 and "End date: must be on or after the start date" in bad.text
     from backend.i18n.extract import extract
 
     extract(cfg)
@@ -210,7 +210,7 @@ def test_notice_is_added_translated_and_shown_on_every_page(client: TestClient, 
     assert entry is not None
     entry.msgstr = "Taller sobre sus derechos el sábado"
     po.save()
-    client.post("/admin/publish", data={"csrf": csrf})
+    client.post("/admin/publish", data={"csrf": csrf, "confirm": "yes"})
     current = cfg.releases / releases.current_id(cfg)
     for page in ("es/index.html", "es/services/ciri/index.html", "es/rights/hartford/index.html"):
         assert "Taller sobre sus derechos el sábado" in (current / page).read_text()
@@ -276,12 +276,12 @@ def test_publish_and_roll_back_from_the_console(client: TestClient, cfg: Config)
     first = releases.current_id(cfg)
     page = cfg.content / "pages" / "rights" / "hartford.md"
     page.write_text(page.read_text().replace("No Hartford resident will be detained", "No Hartford resident shall be detained"))
-    r = client.post("/admin/publish", data={"csrf": csrf})
+    r = client.post("/admin/publish", data={"csrf": csrf, "confirm": "yes"})
     assert "Published release" in r.text
     second = releases.current_id(cfg)
     assert second != first
-    r = client.post("/admin/rollback", data={"csrf": csrf, "release": first})
-    assert "Rolled back" in r.text and releases.current_id(cfg) == first
+    r = client.post("/admin/rollback", data={"csrf": csrf, "release": first, "confirm": "yes"})
+    assert "is served again" in r.text and releases.current_id(cfg) == first
     actions = [(a["who"], a["action"]) for a in releases.read_audit(cfg)]
     assert ("ana", "login") in actions and ("ana", "publish") in actions and ("ana", "rollback") in actions
 

@@ -134,7 +134,7 @@ def test_a_hostile_ui_translation_uploaded_in_the_console_is_served_inert(client
     assert sha == hashlib.sha256(hostile).hexdigest()
     saved = client.post("/admin/translations/es/", data={"csrf": csrf_of(client), "token": token, "sha256": sha})
     assert "Saved the es catalog" in saved.text
-    published = client.post("/admin/publish", data={"csrf": csrf_of(client)})
+    published = client.post("/admin/publish", data={"csrf": csrf_of(client), "confirm": "yes"})
     assert "Published release" in published.text, published.text
     served = cfg.releases / str(releases.current_id(cfg))
     with_nav = [assert_inert(page.read_text(encoding="utf-8")) for page in sorted(served.glob("es/**/*.html"))]

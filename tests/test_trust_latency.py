@@ -101,7 +101,7 @@ def test_the_dashboard_preview_and_a_publish_never_hold_up_a_family(server: tupl
             assert "Dashboard" in r.read().decode()
         with opener.open(running.url + "/admin/preview/es/", timeout=300) as r:  # builds the preview
             assert "Apartados" in r.read().decode()
-        with opener.open(running.url + "/admin/publish", data=urllib.parse.urlencode({"csrf": csrf}).encode(), timeout=300) as r:
+        with opener.open(running.url + "/admin/publish", data=urllib.parse.urlencode({"csrf": csrf, "confirm": "yes"}).encode(), timeout=300) as r:
             assert "Published release" in r.read().decode()
         after = releases.current_id(cfg)
         assert after != before

@@ -17,8 +17,9 @@ from typing import Any
 from .._files import atomic_write, trial_copy
 from ..config import Config
 from ..errors import ContentError
-from .loader import load
+from .loader import RESERVED_PAGE_IDS, load
 from .model import NOTICES_FILE, Content
+from .plain import plain
 
 PAGE_FIELDS = ("title", "nav", "summary", "as_of", "review_by", "sources", "order", "body")
 SERVICE_FIELDS = ("name", "category", "description", "phones", "email", "website", "street", "city", "state", "postal_code",
@@ -166,7 +167,8 @@ def save(cfg: Config, rel: str, text: str, fields: tuple[str, ...], body_field: 
             errors: dict[str, list[str]] = {}
             for p in e.problems:
                 if Path(p.file).as_posix().endswith(Path(cfg.content.name, rel).as_posix()):
-                    errors.setdefault(_field_of(text, p.line, fields, body_field), []).append(p.message)
+                    field = _field_of(text, p.line, fields, body_field)
+                    errors.setdefault(field, []).append(plain(field, p.message))
                 else:
                     errors.setdefault("_form", []).append(str(p))
             return errors
@@ -213,17 +215,82 @@ def current_notices(cfg: Config) -> list[dict[str, Any]]:
     return [dict(n) for n in tomllib.loads(path.read_text(encoding="utf-8")).get("notices", [])]
 
 
+ID_LENGTH = 30
+
+
+def notice_id(text: str, taken: set[str]) -> str:
+    """A valid, unused id from a notice's first words: lowercase letters, digits and single dashes, at most
+    ID_LENGTH characters, cut at a word's end, never ending in a dash; "-2", "-3"… when taken."""
+    words = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-").split("-")
+    base = ""
+    for word in words:
+        if not word or len(base) + len(word) + (1 if base else 0) > ID_LENGTH:
+            break
+        base = f"{base}-{word}" if base else word
+    base = base or (words[0][:ID_LENGTH] if words and words[0] else "notice")
+    nid, n = base, 2
+    while nid in taken:
+        nid, n = f"{base}-{n}", n + 1
+    return nid
+
+
 def add_notice(cfg: Config, text: str, starts: str, expires: str) -> dict[str, list[str]]:
     notices = current_notices(cfg)
-    base = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:30] or "notice"
-    nid, n = base, 2
-    while any(x["id"] == nid for x in notices):
-        nid, n = f"{base}-{n}", n + 1
+    nid = notice_id(text, {str(x["id"]) for x in notices})
     notices.append({"id": nid, "text": " ".join(text.split()), "starts": starts.strip(), "expires": expires.strip()})
-    errors = save(cfg, NOTICES_FILE, notices_text(notices), ("text", "starts", "expires", "id"))
+    return _on_text(save(cfg, NOTICES_FILE, notices_text(notices), ("text", "starts", "expires", "id")))
+
+
+def _on_text(errors: dict[str, list[str]]) -> dict[str, list[str]]:
+    """A problem with a notice's id is one with its text (the id is made from it; the form has no id field)."""
+    if "id" in errors:
+        errors.setdefault("text", []).extend(errors.pop("id"))
     return errors
 
 
 def delete_notice(cfg: Config, notice_id: str) -> dict[str, list[str]]:
-    notices = [n for n in current_notices(cfg) if n["id"] != notice_id]
-    return save(cfg, NOTICES_FILE, notices_text(notices), ("text", "starts", "expires", "id"))
+    notices = current_notices(cfg)
+    if not any(n["id"] == notice_id for n in notices):
+        return {"_form": ["That notice is not there any more (it may have been deleted already). Nothing was changed."]}
+    return _on_text(save(cfg, NOTICES_FILE, notices_text([n for n in notices if n["id"] != notice_id]), ("text", "starts", "expires", "id")))
+
+
+# -- adding a page or a service ------------------------------------------------------------------
+
+NEW_PAGE_FIELDS = ("slug", "parent", *PAGE_FIELDS)
+NEW_SERVICE_FIELDS = ("slug", *SERVICE_FIELDS, "address_label")
+
+
+def slug_of(text: str) -> str:
+    return notice_id(text, set())
+
+
+def sections(content: Content) -> list[tuple[str, str]]:
+    """Where a new page can go: (page id, title) of the home page and of every page that is a folder's index."""
+    return [(p.id, p.title) for p in content.pages if p.id == "home" or Path(p.file).name == "index.md"]
+
+
+def add_page(cfg: Config, content: Content, fields: dict[str, str]) -> tuple[str, dict[str, list[str]]]:
+    """Write a new page under the section fields["parent"], named fields["slug"] (or after its title);
+    return (its page id, {field: [problems]}); nothing is written unless the whole pack then loads."""
+    parent = fields.get("parent", "home").strip() or "home"
+    slug = fields.get("slug", "").strip().lower() or slug_of(fields.get("title", ""))
+    if parent not in dict(sections(content)):
+        return "", {"parent": ["Section: choose one from the list"]}
+    if not re.fullmatch(r"[a-z0-9]+(?:-[a-z0-9]+)*", slug) or (parent == "home" and slug in {"home", *RESERVED_PAGE_IDS}):
+        return "", {"slug": ["Address: use lowercase letters, digits and dashes only, like know-your-rights"]}
+    page_id = slug if parent == "home" else f"{parent}/{slug}"
+    if any(p.id == page_id for p in content.pages):
+        return "", {"slug": [f"Address: there is a page at /{page_id}/ already; choose another"]}
+    rel = f"pages/{page_id}.md"
+    return page_id, save(cfg, rel, page_text(fields), PAGE_FIELDS, "body")
+
+
+def add_service(cfg: Config, content: Content, fields: dict[str, str]) -> tuple[str, dict[str, list[str]]]:
+    """Write a new directory entry, named fields["slug"] (or after its name), validated as files are."""
+    sid = fields.get("slug", "").strip().lower() or slug_of(fields.get("name", ""))
+    if not re.fullmatch(r"[a-z0-9]+(?:-[a-z0-9]+)*", sid) or sid == "category":
+        return "", {"slug": ["Address: use lowercase letters, digits and dashes only, like hartford-legal-clinic"]}
+    if any(s.id == sid for s in content.services) or (cfg.content / "services" / f"{sid}.toml").exists():
+        return "", {"slug": [f"Address: there is a service at /services/{sid}/ already; choose another"]}
+    return sid, save(cfg, f"services/{sid}.toml", service_text(fields), SERVICE_FIELDS)

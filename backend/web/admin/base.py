@@ -6,6 +6,7 @@ from __future__ import annotations
 import errno
 import functools
 import logging
+import re
 import secrets
 import sqlite3
 from collections.abc import Awaitable, Callable
@@ -70,7 +71,16 @@ class Console:
 
     def page(self, name: str, request: Request, session: Session | None, status: int = 200, **ctx: Any) -> HTMLResponse:
         html = self.env.get_template(name).render(session=session, csrf=session.csrf if session else "", **ctx)
-        return HTMLResponse(html, status_code=status, headers={"Cache-Control": "no-store"})
+        return HTMLResponse(self.without_paths(html), status_code=status, headers={"Cache-Control": "no-store"})
+
+    def without_paths(self, text: str) -> str:
+        """Never an absolute server path in the console: files named relative to the content pack."""
+        places = [(self.cfg.content, self.cfg.content.name), (self.cfg.locales, self.cfg.locales.name), (self.cfg.data, "the data directory"),
+                  (self.cfg.content.parent, ""), (self.cfg.data.parent, "")]
+        for path, name in sorted(places, key=lambda p: -len(str(p[0]))):
+            if len(str(path)) > 1:
+                text = re.sub(rf"(?<![\w.-]){re.escape(str(path))}(/|(?![\w-]|\.\w))", (name + r"\1") if name else "", text)
+        return text
 
     async def offload(self, fn: Callable[..., T], *args: Any) -> T:
         """Run admin work (a build, a preview, checks, an edit) in a worker thread, one at a time: the

@@ -1,12 +1,15 @@
 """The dashboard: what is served, what publishing would change, checks and status; publish and roll back.
 
-The checks, the pending changes' render and a publish run in a child process (work.py), a rollback in
-a worker thread: none of it holds up a family's request.
+Publishing and rolling back each show what they will do first (GET) and act only on a POST carrying
+confirm=yes: any other POST changes nothing and shows the same confirmation again. The checks, the
+pending changes' render and a publish run in a child process (work.py), a rollback in a worker thread:
+none of it holds up a family's request.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from typing import Any
 
 from starlette.requests import Request
@@ -16,6 +19,7 @@ from ... import releases
 from ...build import progress as build_progress_record
 from ...config import Config
 from ...errors import ContentError
+from . import pending as changes
 from .auth import Session
 from .base import Console
 
@@ -24,10 +28,10 @@ class Dashboard(Console):
     async def dashboard(self, request: Request, session: Session, message: str = "", errors: list[str] | None = None) -> Response:
         state = await self.state()
         problems: list[str] = [*(errors or []), *state["errors"]]
-        kept = await self.offload(releases.listing, self.cfg)
+        kept = release_rows(await self.offload(releases.listing, self.cfg))
         return self.page(
             "dashboard.html", request, session, message=message,
-            current=releases.current_id(self.cfg), releases=kept[:10], pending=state["pending"], problems=problems,
+            current=next((r for r in kept if r["current"]), None), releases=kept[:10], pending=state["pending"], problems=problems,
             warnings=state["warnings"], status_rows=state["rows"], content=state["content"],
             languages=state["languages"] if not problems else [], progress=build_progress(self.cfg),
         )
@@ -37,21 +41,111 @@ class Dashboard(Console):
         return JSONResponse(build_progress(self.cfg) or {}, headers={"Cache-Control": "no-store"})
 
     async def publish(self, request: Request, session: Session) -> Response:
+        """GET: what publishing would change, and a "Yes, publish" button. POST with confirm=yes: publish."""
+        state = await self.state()
+        pending = state["pending"]
+        if state["errors"] or pending is None:
+            return await self.dashboard(request, session, errors=["Nothing can be published until these are fixed."])
+        if not pending["changes"]:
+            return await self.dashboard(request, session, message="Nothing to publish: families already see the working content.")
+        form = request.state.form if request.method == "POST" else None
+        if form is None or form.get("confirm") != "yes" or form.get("version", pending["id"]) != pending["id"]:
+            note = ""
+            if form is not None:
+                note = ("Nothing was published: the content changed after you looked at it. Check the changes again."
+                        if form.get("confirm") == "yes" else "Nothing was published: press “Yes, publish” to confirm.")
+            kept = release_rows(await self.offload(releases.listing, self.cfg))
+            number = next((r["number"] for r in kept if r["id"] == pending["id"]), None)
+            number = number if number is not None else releases.next_number(releases.history(self.cfg))
+            return self.page("confirm.html", request, session, status=409 if form is not None else 200, action="publish",
+                             note=note, pending=pending, number=number, current=next((r for r in kept if r["current"]), None),
+                             hidden={"version": pending["id"]})
         try:
             record = await self.in_child(releases.publish, self.cfg, session.user, self.cfg.keep)
         except ContentError as e:
             return await self.dashboard(request, session, errors=["Not published: " + str(p) for p in e.problems])
         except releases.PublishError as e:
-            return await self.dashboard(request, session, errors=[str(e)])
-        return await self.dashboard(request, session, message=f"Published release {record['id']}: {record['summary']}.")
+            return await self.dashboard(request, session, errors=[plain_error(str(e))])
+        return await self.dashboard(request, session, message=f"Published release {record.get('number', '')}: "
+                                    f"{pages_changed(record['changes'])}. Families get it the next time their phone checks for updates.")
 
     async def rollback(self, request: Request, session: Session) -> Response:
-        target = str(request.state.form.get("release", "")) or None
+        """GET: which release would be served again and what that changes. POST with confirm=yes: roll back."""
+        form = request.state.form if request.method == "POST" else request.query_params
+        kept = release_rows(await self.offload(releases.listing, self.cfg))
+        current = next((r for r in kept if r["current"]), None)
+        target_id = str(form.get("release", "")) or previous_release(self.cfg)
+        target = next((r for r in kept if r["id"] == target_id), None)
+        if target is None or current is None or target["current"]:
+            return await self.dashboard(request, session, errors=["There is no earlier release to go back to." if not target_id
+                                                                  else "That release is not kept any more, or is already served."])
+        if request.method != "POST" or form.get("confirm") != "yes":
+            what = await self.offload(functools.partial(release_changes, self.cfg, current["id"], target["id"]))
+            note = "Nothing was changed: press “Yes, go back” to confirm." if request.method == "POST" else ""
+            return self.page("confirm.html", request, session, status=409 if request.method == "POST" else 200, action="rollback",
+                             note=note, pending=what, target=target, current=current, hidden={"release": target["id"]})
         try:
-            record = await self.offload(releases.rollback, self.cfg, session.user, target)
+            await self.offload(releases.rollback, self.cfg, session.user, target["id"])
         except releases.PublishError as e:
-            return await self.dashboard(request, session, errors=[str(e)])
-        return await self.dashboard(request, session, message=f"Rolled back to release {record['id']}.")
+            return await self.dashboard(request, session, errors=[plain_error(str(e))])
+        return await self.dashboard(request, session, message=(
+            f"{target['label']} is served again. The working content was not changed: edits made after it now show below as "
+            "changes waiting to be published, and go out with the next publish unless they are undone."))
+
+
+def previous_release(cfg: Config) -> str:
+    """The release a rollback without a choice goes back to (as `serve.py rollback` does)."""
+    cur = releases.current_id(cfg)
+    ids = [str(r["id"]) for r in releases.history(cfg) if r["id"] != cur]
+    return ids[-1] if ids else ""
+
+
+def release_changes(cfg: Config, served: str, target: str) -> dict[str, Any]:
+    """What serving `target` instead of `served` changes, page by page, as the pending changes are shown."""
+    diff = releases.changes(releases.page_revisions(cfg.releases / served), releases.page_revisions(cfg.releases / target))
+    root = cfg.releases / target
+
+    def read(rel: str) -> bytes | None:
+        path = root / rel
+        return path.read_bytes() if path.is_file() else None
+
+    return {"id": target, "changes": diff, **changes.describe(cfg, cfg.releases / served, read, diff, cfg.base_path)}
+
+
+def when(iso: str) -> str:
+    """An ISO time in plain words: "1 December 2026, 14:05 UTC"."""
+    try:
+        t = dt.datetime.fromisoformat(iso)
+    except (TypeError, ValueError):
+        return "at a time not recorded"
+    t = t.astimezone(dt.UTC) if t.tzinfo else t
+    return f"{t.day} {t:%B %Y}, {t:%H:%M} UTC"
+
+
+def pages_changed(diff: dict[str, dict[str, list[str]]]) -> str:
+    """How many pages (counted once, whatever the languages) a release changed, in words."""
+    paths = {u.split("/", 2)[-1] for d in diff.values() for k in ("changed", "added", "removed") for u in d.get(k, []) if u.endswith("/")}
+    languages = len(diff)
+    if not paths:
+        return "no page changed" if not diff else "only files behind the pages changed"
+    n = len(paths)
+    return f"{n} page{'s' if n != 1 else ''} changed" + (f", in {languages} languages" if languages > 1 else "")
+
+
+def release_rows(kept: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Kept releases in plain words, newest number first."""
+    rows = []
+    for r in kept:
+        number = r.get("number")
+        label = f"Release {number}" if number is not None else "The content served before any publish"
+        what = "the content served before the first publish" if r.get("number") == 0 else pages_changed(r.get("changes") or {})
+        again = f"; served again since {when(r['time'])}, by {r['who']}" if r.get("action") == "rollback" else ""
+        rows.append({**r, "label": label, "when": when(r.get("published", "")), "by": r.get("published_by", ""), "what": what + again})
+    return sorted(rows, key=lambda r: (r["number"] if r["number"] is not None else -1, r["published"]), reverse=True)
+
+
+def plain_error(text: str) -> str:
+    return text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".")
 
 
 def build_progress(cfg: Config) -> dict[str, Any] | None:

@@ -48,20 +48,65 @@ class Editing(Console):
                          categories=categories, saved="saved" in request.query_params)
 
     async def notices(self, request: Request, session: Session) -> Response:
+        """The notices; adding one; deleting one only once confirmed (confirm=yes), after a step that shows it."""
         errors: dict[str, list[str]] = {}
         form_values = {"text": "", "starts": "", "expires": ""}
-        if request.method == "POST":
-            form = request.state.form
-            if form.get("delete"):
-                errors = await self.offload(editing.delete_notice, self.cfg, str(form["delete"]))
-                if not errors:
-                    releases.audit(self.cfg, session.user, "delete-notice", notice=str(form["delete"]))
-            else:
-                form_values = {k: str(form.get(k, "")) for k in form_values}
-                errors = await self.offload(functools.partial(editing.add_notice, self.cfg, **form_values))
-                if not errors:
-                    releases.audit(self.cfg, session.user, "add-notice", text=form_values["text"])
-                    form_values = {"text": "", "starts": "", "expires": ""}
         notices = await self.offload(editing.current_notices, self.cfg)
-        return self.page("notices.html", request, session, status=422 if errors else 200, notices=notices,
-                         errors=errors, values=form_values)
+        asked = str((request.state.form if request.method == "POST" else request.query_params).get("delete", ""))
+        deleting = next((n for n in notices if n["id"] == asked), None) if asked else None
+        status = 200
+        if asked and deleting is None:
+            errors = {"_form": ["That notice is not there any more (it may have been deleted already). Nothing was changed."]}
+        elif request.method == "POST" and deleting is not None:
+            if request.state.form.get("confirm") != "yes":
+                status = 409  # an unconfirmed delete: nothing changes, the confirmation is shown
+                errors = {"_form": ["Nothing was deleted: press “Yes, delete” to confirm."]}
+            else:
+                errors = await self.offload(editing.delete_notice, self.cfg, asked)
+                if not errors:
+                    releases.audit(self.cfg, session.user, "delete-notice", notice=asked)
+                    deleting = None
+        elif request.method == "POST":
+            form = request.state.form
+            form_values = {k: str(form.get(k, "")) for k in form_values}
+            errors = await self.offload(functools.partial(editing.add_notice, self.cfg, **form_values))
+            if not errors:
+                releases.audit(self.cfg, session.user, "add-notice", text=form_values["text"])
+                form_values = {"text": "", "starts": "", "expires": ""}
+        if request.method == "POST" and not errors and not asked:
+            message = "Notice added. Publish from the dashboard to send it to families."
+        elif request.method == "POST" and not errors:
+            message = "Notice deleted. Publish from the dashboard to take it off the site."
+        else:
+            message = ""
+        notices = await self.offload(editing.current_notices, self.cfg)
+        return self.page("notices.html", request, session, status=422 if errors and status == 200 and request.method == "POST" else status,
+                         notices=notices, errors=errors, values=form_values, deleting=deleting, message=message)
+
+    async def add_page(self, request: Request, session: Session) -> Response:
+        content = await self.offload(load, self.cfg.content)
+        sections = editing.sections(content)
+        fields = {k: "" for k in editing.NEW_PAGE_FIELDS} | {"parent": "home", "as_of": self.cfg.today.isoformat()}
+        errors: dict[str, list[str]] = {}
+        if request.method == "POST":
+            fields = {k: str(request.state.form.get(k, "")) for k in editing.NEW_PAGE_FIELDS}
+            page_id, errors = await self.offload(editing.add_page, self.cfg, content, fields)
+            if not errors:
+                releases.audit(self.cfg, session.user, "add-page", page=page_id)
+                return RedirectResponse(f"/admin/pages/{page_id}/?saved=1", status_code=303)
+        return self.page("edit_page.html", request, session, status=422 if errors else 200, page_id="", fields=fields, errors=errors,
+                         saved=False, adding=True, sections=sections)
+
+    async def add_service(self, request: Request, session: Session) -> Response:
+        content = await self.offload(load, self.cfg.content)
+        categories = [(c.id, c.name) for c in content.categories]
+        fields = {k: "" for k in editing.NEW_SERVICE_FIELDS} | {"verified_on": self.cfg.today.isoformat()}
+        errors: dict[str, list[str]] = {}
+        if request.method == "POST":
+            fields = {k: str(request.state.form.get(k, "")) for k in editing.NEW_SERVICE_FIELDS}
+            sid, errors = await self.offload(editing.add_service, self.cfg, content, fields)
+            if not errors:
+                releases.audit(self.cfg, session.user, "add-service", service=sid)
+                return RedirectResponse(f"/admin/services/{sid}/?saved=1", status_code=303)
+        return self.page("edit_service.html", request, session, status=422 if errors else 200, sid="", fields=fields, errors=errors,
+                         categories=categories, saved=False, adding=True)

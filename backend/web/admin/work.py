@@ -22,6 +22,7 @@ from ...build import metadata
 from ...checks import check_report, status_rows
 from ...config import Config
 from ...errors import ContentError
+from . import pending as changes
 
 T = TypeVar("T")
 NICENESS = 10  # families' requests first: the kernel gives a job's process about a tenth of a busy core's share
@@ -58,7 +59,7 @@ def working_state(cfg: Config, with_pending: bool = True) -> dict[str, Any]:
     errors: list[str] = []
     pending = None
     try:
-        pending = releases.pending(cfg, inputs) if with_pending else None
+        pending = changes.pending(cfg, inputs) if with_pending else None
     except ContentError as e:
         errors = [str(p) for p in e.problems]
     content = {
