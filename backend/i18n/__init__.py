@@ -26,7 +26,7 @@ from .names import folded, other_names
 from .translator import Translator
 
 __all__ = [
-    "REVIEW_HEADER", "REVIEWED", "SOURCE", "Catalog", "Language", "Status", "Translator", "catalog_problems", "discover", "folded", "load_catalogs", "other_names",
+    "REVIEWED", "REVIEW_HEADER", "SOURCE", "Catalog", "Language", "Status", "Translator", "catalog_problems", "discover", "folded", "load_catalogs", "other_names",
     "parse_catalog", "plural_index", "problems_in", "raise_problems", "read_catalog", "source_language", "status_of",
     "unit_reviewed",
 ]
