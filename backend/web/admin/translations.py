@@ -160,7 +160,8 @@ class Translations(Console):
             errors[uid], typed[uid] = problems, texts
         every = await self.offload(review.units, path)
         counts = {s: sum(1 for u in every if u.state == s) for s in review.STATES}
-        shown = [u for u in every if (not view["state"] or u.state == view["state"]) and _matches(u, view["q"])]
+        shown = [u for u in every if (not view["state"] or u.state == view["state"]) and (not view["ctx"] or u.context == view["ctx"])
+                 and _matches(u, view["q"])]
         pages = max(1, -(-len(shown) // PER_PAGE))
         number = min(view["page"], pages)
         return self.page(
@@ -186,10 +187,11 @@ class Translations(Console):
 
 
 def _view(params: Any) -> dict[str, Any]:
-    """The units page's filter: a state, a search and a page number, from the query (or the form that posted)."""
+    """The units page's filter: a state, a search, one page's or service's units (ctx: its msgctxt) and a page
+    number, from the query (or the form that posted)."""
     state = str(params.get("state", ""))
     page = str(params.get("page", "1"))
-    return {"state": state if state in review.STATES else "", "q": str(params.get("q", ""))[:200].strip(),
+    return {"state": state if state in review.STATES else "", "q": str(params.get("q", ""))[:200].strip(), "ctx": str(params.get("ctx", ""))[:200],
             "page": int(page) if page.isdigit() and 0 < int(page) < 10_000 else 1}
 
 
