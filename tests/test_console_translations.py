@@ -164,6 +164,8 @@ def test_a_translator_edit_is_checked_like_an_upload_and_errors_sit_beside_the_u
     listing = client.get("/admin/translations/es/units", params={"state": "reviewed"}).text
     assert "Nuevo texto de prueba." in listing and "Reviewed by tere" in listing
     assert "1 unit." in listing
+    r = client.post("/admin/translations/es/units", data={"csrf": csrf, "unit": "0123456789abcdef", "text": "x", "page": "x", "state": "??"})
+    assert r.status_code == 422 and "no longer in the catalog" in r.text
     paged = client.get("/admin/translations/es/units", params={"page": "2"}).text
     assert "page 2 of" in paged
     searched = client.get("/admin/translations/es/units", params={"q": "inalienables"}).text

@@ -164,9 +164,12 @@ class Translations(Console):
                  and _matches(u, view["q"])]
         pages = max(1, -(-len(shown) // PER_PAGE))
         number = min(view["page"], pages)
+        listed = shown[(number - 1) * PER_PAGE : number * PER_PAGE]
+        for uid in [k for k in errors if k not in {u.id for u in listed}]:
+            errors["_form"] = errors.pop(uid)  # a unit not on this page (or no longer there): said at the top
         return self.page(
             "units.html", request, session, status=422 if errors else 200, tag=tag, row=rows.get(tag), view=view, counts=counts,
-            units=shown[(number - 1) * PER_PAGE : number * PER_PAGE], found=len(shown), number=number, pages=pages, errors=errors,
+            units=listed, found=len(shown), number=number, pages=pages, errors=errors,
             typed=typed, saved=request.query_params.get("saved", ""), states=review.STATES, query=functools.partial(_query, view),
         )
 
