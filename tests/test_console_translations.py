@@ -87,7 +87,7 @@ def sign_in(client: TestClient, name: str, password: str = PASSWORD) -> str:
 
 
 def row_percent(page: str, english_name: str) -> float:
-    m = re.search(rf"<td>{english_name} \(<span[^>]*>[^<]*</span>\)</td><td>([\d.]+)%", page)
+    m = re.search(rf"<td>{english_name} \(<span[^>]*>[^<]*</span>\)<br><a [^>]*>Edit and review.*?</a></td><td>([\d.]+)%", page)
     assert m, page
     return float(m.group(1))
 
@@ -149,7 +149,7 @@ def test_a_translator_edit_is_checked_like_an_upload_and_errors_sit_beside_the_u
                                                            "action": "save", "q": "Hartford"})
     assert r.status_code == 422
     section = r.text[r.text.index(f'id="u-{uid}"'):]
-    section = section[: section.index("</section>")]
+    section = section[: section.index("</form>")]
     assert "changes the links of its source" in section and "Nothing was saved" in section  # beside the unit, in words
     assert "evil.example" in section  # what was typed is kept for correcting
     assert (cfg.locales / "es" / "LC_MESSAGES" / "messages.po").read_bytes() == before
@@ -271,7 +271,7 @@ def test_a_language_added_in_the_console_is_a_draft_at_zero(client: TestClient, 
     assert r.status_code == 303
     page = client.get(r.headers["location"]).text
     assert "Added de" in page and row_percent(page, "German") == 0.0
-    assert re.search(r"<td>German \(<span[^>]*>Deutsch</span>\)</td><td>0.0%</td><td>draft", page)
+    assert re.search(r"<td>German \(<span[^>]*>Deutsch</span>\).*?</td><td>0.0%</td><td>draft", page)
     po = polib.pofile(str(cfg.locales / "de" / "LC_MESSAGES" / "messages.po"))
     assert po.metadata["Language"] == "de" and po.metadata["X-Review-Status"] == "draft" and "nplurals=2" in po.metadata["Plural-Forms"]
     pot = polib.pofile(str(cfg.locales / "messages.pot"))
@@ -320,15 +320,15 @@ def test_a_translator_reviews_a_page_in_the_browser_and_families_see_it_without_
         page.click("text=Edit and review")
         page.goto(url + "/admin/translations/es/units?ctx=page:rights")
         assert "5 units" in page.inner_text("main")
-        unit = page.locator("section.unit", has_text=SECOND)
+        unit = page.locator("div.unit", has_text=SECOND)
         unit.locator("textarea").fill("Estas páginas siguen la guía de nuestro distrito escolar, de la Ciudad y del Estado.")
         unit.get_by_role("button", name="Save and mark reviewed").click()
         page.wait_for_load_state()
-        assert "Saved and marked reviewed." in page.locator("section.unit", has_text=SECOND).inner_text()
-        while (left := page.locator("section.unit:not(.state-reviewed)")).count():
+        assert "Saved and marked reviewed." in page.locator("div.unit", has_text=SECOND).inner_text()
+        while (left := page.locator("div.unit:not(.state-reviewed)")).count():
             left.first.get_by_role("button", name="Save and mark reviewed").click()
             page.wait_for_load_state()
-        assert page.locator("section.state-reviewed").count() == 5
+        assert page.locator("div.state-reviewed").count() == 5
         page.goto(url + "/admin/translations/")
         csrf = page.locator("input[name=csrf]").first.get_attribute("value")
         refused = page.request.post(url + "/admin/publish", form={"csrf": str(csrf), "confirm": "1"})
@@ -358,3 +358,24 @@ def test_a_translator_reviews_a_page_in_the_browser_and_families_see_it_without_
         family.close()
     finally:
         ctx.close()
+
+
+def test_a_language_whose_every_unit_is_reviewed_is_no_longer_a_draft(client: TestClient, cfg: Config) -> None:
+    csrf = sign_in(client, "tere")
+    path = cfg.locales / "es" / "LC_MESSAGES" / "messages.po"
+    po = polib.pofile(str(path), wrapwidth=0)
+    live = [e for e in po if not e.obsolete]
+    for e in live[1:]:  # as a translator's tool would leave them (Poedit, Weblate keep the flag and the comment)
+        e.flags.append("reviewed")
+        e.tcomment = "reviewed-by: tere 2026-11-30"
+    po.save()
+    assert "<td>draft" in client.get("/admin/translations/").text
+    r = client.post("/admin/translations/es/units", data={"csrf": csrf, "unit": unit_id(live[0]), "text": live[0].msgstr, "action": "review"},
+                    follow_redirects=False)
+    assert r.status_code == 303
+    page = client.get("/admin/translations/").text
+    assert re.search(r"<td>reviewed \(\d+ of \d+ units\)", page), page
+    sign_in(client, "ana")
+    preview = client.get("/admin/preview/es/rights/school/").text
+    assert "draft-notice" not in preview and "Conozca" in client.get("/admin/preview/es/rights/").text
+    assert "draft-notice" in client.get("/admin/preview/fr/rights/school/").text  # French is still a draft

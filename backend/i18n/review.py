@@ -23,7 +23,7 @@ from babel import Locale, UnknownLocaleError, localedata
 from babel.messages.plurals import get_plural
 
 from .._files import atomic_write
-from .catalogs import catalog_problems, read_catalog
+from .catalogs import catalog_problems, parse_catalog, read_catalog, status_of
 from .languages import REVIEW_HEADER, REVIEWED, unit_reviewed
 
 STATES = ("untranslated", "fuzzy", "translated", "reviewed")
@@ -82,6 +82,14 @@ def units(path: Path) -> list[Unit]:
         for e in read_catalog(path)
         if not e.obsolete
     ]
+
+
+def summary(path: Path) -> dict[str, object]:
+    """The status table's row of one catalog (as checks.status_rows gives it): names, percent, review."""
+    catalog = parse_catalog(path)
+    lang, st = catalog.language, status_of(catalog)
+    return {"language": lang.tag, "name": lang.native_name, "english_name": lang.english_name, "percent": round(st.percent, 1),
+            "review": "reviewed" if lang.reviewed else "draft", "reviewed": st.reviewed, "total": st.total}
 
 
 def _set_review(entry: polib.POEntry, who: str | None, day: str) -> None:

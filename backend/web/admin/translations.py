@@ -31,6 +31,7 @@ from starlette.responses import FileResponse, PlainTextResponse, RedirectRespons
 from ... import releases
 from ..._files import atomic_json, atomic_write
 from ...i18n import catalog_problems, read_catalog, review
+from ...i18n.extract import follow_source
 from ...policy import UPLOAD_LIMIT
 from .auth import Session
 from .base import Console
@@ -143,7 +144,7 @@ class Translations(Console):
             return PlainTextResponse("No such language.", status_code=404)
         if not session.may_translate(tag):
             return self._not_yours(request, session, tag)
-        rows = {r["language"]: r for r in await self._rows(session)}
+        await self.offload(follow_source, self.cfg)  # light (no build): the units are those of today's English
         view = _view(request.query_params if request.method != "POST" else request.state.form)
         errors: dict[str, list[str]] = {}
         typed: dict[str, list[str]] = {}
@@ -158,7 +159,7 @@ class Translations(Console):
                 query = _query(view, saved=uid)
                 return RedirectResponse(f"/admin/translations/{tag}/units?{query}#u-{uid}", status_code=303)
             errors[uid], typed[uid] = problems, texts
-        every = await self.offload(review.units, path)
+        every, row = await self.offload(review.units, path), await self.offload(review.summary, path)
         counts = {s: sum(1 for u in every if u.state == s) for s in review.STATES}
         shown = [u for u in every if (not view["state"] or u.state == view["state"]) and (not view["ctx"] or u.context == view["ctx"])
                  and _matches(u, view["q"])]
@@ -168,7 +169,7 @@ class Translations(Console):
         for uid in [k for k in errors if k not in {u.id for u in listed}]:
             errors["_form"] = errors.pop(uid)  # a unit not on this page (or no longer there): said at the top
         return self.page(
-            "units.html", request, session, status=422 if errors else 200, tag=tag, row=rows.get(tag), view=view, counts=counts,
+            "units.html", request, session, status=422 if errors else 200, tag=tag, row=row, view=view, counts=counts,
             units=listed, found=len(shown), number=number, pages=pages, errors=errors,
             typed=typed, saved=request.query_params.get("saved", ""), states=review.STATES, query=functools.partial(_query, view),
         )
