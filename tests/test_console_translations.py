@@ -379,3 +379,21 @@ def test_a_language_whose_every_unit_is_reviewed_is_no_longer_a_draft(client: Te
     preview = client.get("/admin/preview/es/rights/school/").text
     assert "draft-notice" not in preview and "Conozca" in client.get("/admin/preview/es/rights/").text
     assert "draft-notice" in client.get("/admin/preview/fr/rights/school/").text  # French is still a draft
+
+
+def test_publishing_an_edit_made_in_the_files_merges_it_into_every_catalog_first(client: TestClient, cfg: Config) -> None:
+    csrf = sign_in(client, "ana")
+    page = cfg.content / "pages" / "rights" / "index.md"
+    changed = SECOND.replace("guidance provided by", "guidance given by")
+    page.write_text(page.read_text(encoding="utf-8").replace(SECOND, changed), encoding="utf-8")  # edited in the files, not the console
+    r = client.post("/admin/publish", data={"csrf": csrf, "confirm": "1"})
+    assert r.status_code == 200 and "Published release" in r.text, r.text
+    entry = next(e for e in es_catalog(cfg) if e.msgid == changed)
+    assert entry.fuzzy and entry.previous_msgid == SECOND
+    published = re.search(r"Published release (\w+)", r.text)
+    deadline = time.monotonic() + 30  # the server switches to the new release within seconds
+    while published and client.get("/api/release").json()["release"] != published.group(1) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    served = client.get("/es/rights/").text
+    assert re.search(r'<span lang="en">These pages follow the guidance given by', served)  # English, marked as such
+    assert "Estas páginas siguen" not in served
