@@ -397,3 +397,12 @@ def test_publishing_an_edit_made_in_the_files_merges_it_into_every_catalog_first
     served = client.get("/es/rights/").text
     assert re.search(r'<span lang="en">These pages follow the guidance given by', served)  # English, marked as such
     assert "Estas páginas siguen" not in served
+
+
+def test_an_unreadable_catalog_is_said_in_words_without_a_server_path(client: TestClient, cfg: Config) -> None:
+    sign_in(client, "tere")
+    path = cfg.locales / "es" / "LC_MESSAGES" / "messages.po"
+    path.write_text(path.read_text(encoding="utf-8").replace('msgid "Puente"', 'msgid "Puente', 1), encoding="utf-8")
+    r = client.get("/admin/translations/es/units")
+    assert r.status_code == 422 and "Nothing can be edited until this is corrected" in r.text and "invalid catalog syntax" in r.text
+    assert str(cfg.locales.parent) not in r.text and "locales/es/LC_MESSAGES/messages.po:" in r.text

@@ -109,9 +109,9 @@ class Console:
             return RedirectResponse("/admin/translations/", status_code=303, headers={"Cache-Control": "no-store"})
         return self.refused(request, session, "Only an admin can do this. Nothing was changed.")
 
-    def refused(self, request: Request, session: Session, what: str) -> HTMLResponse:
-        """A plain page saying what this account may not do (403)."""
-        return self.page("refused.html", request, session, status=403, what=what)
+    def refused(self, request: Request, session: Session, what: str, status: int = 403) -> HTMLResponse:
+        """A plain page saying what this account may not do (403), or what stops it now."""
+        return self.page("refused.html", request, session, status=status, what=what)
 
     def session_of(self, request: Request) -> Session | None:
         return self.sessions.get(request.cookies.get(COOKIE))

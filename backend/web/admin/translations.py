@@ -30,6 +30,7 @@ from starlette.responses import FileResponse, PlainTextResponse, RedirectRespons
 
 from ... import releases
 from ..._files import atomic_json, atomic_write
+from ...errors import ContentError, Problem
 from ...i18n import catalog_problems, read_catalog, review
 from ...i18n.extract import follow_source
 from ...policy import UPLOAD_LIMIT
@@ -48,6 +49,15 @@ class Translations(Console):
             return None
         path = self.cfg.locales / tag.replace("-", "_") / "LC_MESSAGES" / "messages.po"
         return path if path.is_file() else None
+
+    def _said(self, problem: Problem) -> str:
+        """A problem in words, its file named relative to the content pack's folder (never an absolute server path)."""
+        where = Path(problem.file)
+        try:
+            where = where.relative_to(self.cfg.content.parent) if where.is_absolute() else where
+        except ValueError:
+            where = Path(where.name)
+        return f"{where.as_posix()}{f':{problem.line}' if problem.line else ''}: {problem.message}"
 
     def _not_yours(self, request: Request, session: Session, tag: str) -> Response:
         return self.refused(request, session, f"You translate {', '.join(session.languages)}, not {tag}. Nothing was changed.")
@@ -144,7 +154,11 @@ class Translations(Console):
             return PlainTextResponse("No such language.", status_code=404)
         if not session.may_translate(tag):
             return self._not_yours(request, session, tag)
-        await self.offload(follow_source, self.cfg)  # light (no build): the units are those of today's English
+        try:
+            await self.offload(follow_source, self.cfg)  # light (no build): the units are those of today's English
+            every, row = await self.offload(review.units, path), await self.offload(review.summary, path)
+        except ContentError as e:  # content that does not load, or this catalog unreadable: say so, change nothing
+            return self.refused(request, session, "Nothing can be edited until this is corrected: " + "; ".join(self._said(p) for p in e.problems), 422)
         view = _view(request.query_params if request.method != "POST" else request.state.form)
         errors: dict[str, list[str]] = {}
         typed: dict[str, list[str]] = {}
@@ -159,7 +173,6 @@ class Translations(Console):
                 query = _query(view, saved=uid)
                 return RedirectResponse(f"/admin/translations/{tag}/units?{query}#u-{uid}", status_code=303)
             errors[uid], typed[uid] = problems, texts
-        every, row = await self.offload(review.units, path), await self.offload(review.summary, path)
         counts = {s: sum(1 for u in every if u.state == s) for s in review.STATES}
         shown = [u for u in every if (not view["state"] or u.state == view["state"]) and (not view["ctx"] or u.context == view["ctx"])
                  and _matches(u, view["q"])]
