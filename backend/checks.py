@@ -45,6 +45,7 @@ def status_rows(inputs: Inputs) -> list[dict[str, Any]]:
                 "translated": st.translated,
                 "fuzzy": st.fuzzy,
                 "untranslated": st.untranslated,
+                "reviewed": st.reviewed,
                 "percent": round(st.percent, 1),
                 "review": "reviewed" if lang.reviewed else "draft",
             }

@@ -33,6 +33,7 @@ from .checks import check_report
 from .config import Config
 from .deploy import SITE_LINK
 from .errors import ContentError
+from .i18n.extract import follow_source
 
 
 class PublishError(RuntimeError):
@@ -168,6 +169,7 @@ def publish(cfg: Config, who: str, keep: int = 10, stream: TextIO | None = None)
     build's one-line summary as "built". Progress goes to <data>/progress.json (and `stream`)."""
     with publish_lock(cfg):
         remove_leftovers(cfg)
+        follow_source(cfg)  # an English edit made in the files: its units fuzzy or new in every catalog, as `extract` does
         inputs = building.load_inputs(cfg)
         check_report(inputs)  # raises ContentErrors: nothing is built
         progress = building.Progress("publish", len(inputs.languages), cfg.data / building.PROGRESS_RECORD, stream)

@@ -454,7 +454,8 @@ def test_forced_colors_keep_boundaries_and_focus_visible(live_server: Server, br
 
 ADMIN_PAGES = ["/admin/", "/admin/pages/rights/hartford/", "/admin/services/ciri/", "/admin/notices/", "/admin/translations/",
                "/admin/preview/es/", "/admin/preview/ar/services/", "/admin/publish", "/admin/add/page", "/admin/add/service",
-               "/admin/notices/?delete=none"]
+               "/admin/notices/?delete=none",
+               "/admin/translations/es/units", "/admin/translations/ar/units?state=translated&page=2", "/admin/accounts/", "/admin/languages/"]
 
 
 def test_the_admin_console_is_accessible_and_keeps_the_csp(tmp_path: Path, release_dir: Path, browser: Any) -> None:

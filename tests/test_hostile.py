@@ -665,7 +665,8 @@ def test_real_server_refuses_a_post_to_a_page_at_once(live_server: Server) -> No
 
 ADMIN_FIELDS = ["csrf", "name", "password", "title", "nav", "summary", "as_of", "review_by", "sources", "order", "body", "category",
                 "description", "phones", "email", "website", "street", "city", "state", "postal_code", "hours", "languages",
-                "verified_on", "address_label", "text", "starts", "expires", "delete", "token", "release"]
+                "verified_on", "address_label", "text", "starts", "expires", "delete", "token", "release", "unit", "action", "q", "page", "ctx",
+                "state", "text_0", "text_1", "tag", "role"]
 SEGMENT = st.sampled_from(["rights/hartford", "rights/school/", "home", "ciri", "es", "ar", "zh-Hans", "es.po", "messages.pot",
                            "..", "../..", "%2e%2e", "../../../etc/passwd", "x" * 300, "", "\x00", "en", "fa-AF.po"]).map(
     lambda s: quote(s, safe="/%.")) | st.text(max_size=20).map(lambda s: quote(s, safe=""))
@@ -675,6 +676,9 @@ ROUTE = st.one_of(
     st.tuples(st.sampled_from(["GET", "POST"]), st.just("/admin/notices/")),
     st.tuples(st.just("POST"), SEGMENT.map(lambda s: f"/admin/translations/{s}/")),
     st.tuples(st.just("GET"), SEGMENT.map(lambda s: f"/admin/download/{s}")),
+    st.tuples(st.sampled_from(["GET", "POST"]), SEGMENT.map(lambda s: f"/admin/translations/{s}/units")),
+    st.tuples(st.sampled_from(["GET", "POST"]), st.just("/admin/languages/")),
+    st.tuples(st.just("GET"), st.just("/admin/accounts/")),  # its POSTs could reset the fuzzing account's own password
     st.tuples(st.sampled_from(["POST", "GET", "PUT", "DELETE"]), st.sampled_from(["/admin/login", "/admin/translations/", "/admin/admin.css",
                                                                                   "/api/release", "/api/hsds/organizations.json"])),
 )

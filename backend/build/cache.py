@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from .._files import atomic_json, atomic_write
-from ..i18n import Translator
+from ..i18n import REVIEWED, Translator
 from .inputs import CACHE_FORMAT as FORMAT
 from .inputs import Inputs, code_hash
 from .links import base_url
@@ -85,7 +85,7 @@ class Fingerprints:
             units: dict[tuple[str, str], str] = {}
             ui: dict[str, str] = {}
             for (ctx, msgid), e in Translator.of(self.inputs.catalog(tag)).entries.items():
-                answer = repr((e.msgstr, sorted(e.msgstr_plural.items())))
+                answer = repr((e.msgstr, sorted(e.msgstr_plural.items()), REVIEWED in e.flags))  # a review drops a page's draft notice
                 if ctx == "ui":
                     ui[text_hash(msgid)] = answer
                 else:

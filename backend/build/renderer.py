@@ -262,5 +262,6 @@ class LanguageRenderer:
             languages=self.languages,
             exit_url=self.cfg.exit_url,
             notices=self.notices(),
+            page_reviewed=self.translator.context_reviewed(f"page:{page_id}"),  # every unit of the page reviewed: no draft notice
             **extra,
         )

@@ -75,7 +75,7 @@ class TracedTranslator(Translator):
 
     @classmethod
     def wrap(cls, translator: Translator) -> TracedTranslator:
-        return cls(translator.language, translator.entries)
+        return cls(translator.language, translator.entries, translator.reviewed)
 
     def unit(self, context: str, text: str) -> tuple[str, str | None]:
         deps = _current.get()

@@ -7,7 +7,8 @@
     publish    check and build the working content, then make it current in one atomic step
     releases   list kept releases; rollback [ID] makes an earlier one current
     verify     check every kept release against its checksums
-    admin      accounts: add NAME, passwd NAME, remove NAME, list, sessions [--revoke] [NAME]
+    admin      accounts: add NAME [--translator LANG,LANG], passwd NAME, remove NAME, role NAME [--translator ...], list,
+               sessions [--revoke] [NAME]
     status     a table per language: translated, fuzzy, untranslated, percent, reviewed or draft
     export-hsds   write the service directory as Open Referral HSDS 3.0 JSON (stdout or --out FILE)
     import-hsds   turn an HSDS organization list into content/services/*.toml entries
@@ -19,7 +20,6 @@ Bad input ends with `file:line: what` on stderr and exit status 1, never a trace
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import getpass
 import json
 import sys
@@ -34,7 +34,7 @@ from ..config import SETTINGS, Config, install_defaults
 from ..content import hsds, load
 from ..errors import ContentError
 from ..i18n.extract import extract
-from ..web.admin.auth import Accounts, Sessions
+from ..web.admin.accounts import admin_command
 from .serving import cmd_serve
 
 
@@ -81,8 +81,10 @@ def parser() -> argparse.ArgumentParser:
     rb.add_argument("release", nargs="?", help="the release id (see `releases`)")
     rb.add_argument("--as", dest="who", default=None, help="who is rolling back, for the audit log")
     adm = sub.add_parser("admin", parents=[common], help="admin accounts: add, passwd, remove, list, sessions (passwords from a prompt or stdin)")
-    adm.add_argument("action", choices=["add", "passwd", "remove", "list", "sessions"])
+    adm.add_argument("action", choices=["add", "passwd", "remove", "list", "sessions", "role"])
     adm.add_argument("name", nargs="?")
+    adm.add_argument("--translator", metavar="LANG,LANG", default=None,
+                     help="with `add` or `role`: a translator of these languages only (without it, `role` makes an admin)")
     adm.add_argument("--revoke", nargs="?", const="", metavar="NAME", help="with `sessions`: end every session (of NAME only, when given)")
     st = sub.add_parser("status", parents=[common], help="translation status per language")
     st.add_argument("--json", action="store_true", help="print the table as JSON")
@@ -132,7 +134,7 @@ def main(argv: list[str] | None = None) -> int:
         if command == "verify":
             return cmd_verify(cfg)
         if command == "admin":
-            return cmd_admin(cfg, args.action, args.name, args.revoke)
+            return admin_command(cfg, _user(), args.action, args.name, args.revoke, args.translator)
         if command == "export-hsds":
             return cmd_export_hsds(cfg, args.out)
         if command == "import-hsds":
@@ -194,64 +196,6 @@ def cmd_verify(cfg: Config) -> int:
     else:
         print(f"all {len(rows)} kept releases are intact" if rows else "no releases yet: run `python serve.py publish`")
     return 1 if damaged else 0
-
-
-def _n(count: int, word: str) -> str:
-    return f"{count} {word}{'' if count == 1 else 's'}"
-
-
-def cmd_admin(cfg: Config, action: str, name: str | None, revoke: str | None = None) -> int:
-    accounts, sessions = Accounts(cfg), Sessions(cfg)
-    if action == "list":
-        print("\n".join(accounts.names()) or "no accounts")
-        return 0
-    if action == "sessions":
-        if revoke is not None:
-            name = revoke or name
-            ended = sessions.end_all(name)
-            releases.audit(cfg, _user(), "sessions-revoked", account=name or "(all)", sessions=ended)
-            print(f"ended {_n(ended, 'session')}{f' of {name}' if name else ''}")
-            return 0
-        rows = [s for s in sessions.listing() if name is None or s.user == name]
-        for s in rows:
-            print(f"{s.user:<20} until {dt.datetime.fromtimestamp(s.expires, dt.UTC).isoformat(timespec='minutes')}")
-        print(f"{_n(len(rows), 'signed-in session')}", file=sys.stderr)
-        return 0
-    if not name:
-        print(f"serve.py admin {action}: give the account's NAME", file=sys.stderr)
-        return 2
-    if action in ("passwd", "remove") and name not in accounts.names():
-        print(f"serve.py admin {action}: there is no account {name!r} (`serve.py admin list`)", file=sys.stderr)
-        return 1
-    if action == "remove":
-        accounts.remove(name)
-    elif (password := _new_password(action, name)) is None:
-        return 1
-    else:
-        try:
-            accounts.add(name, password) if action == "add" else accounts.set_password(name, password)
-        except ValueError as e:
-            print(f"serve.py admin {action}: {e}", file=sys.stderr)
-            return 1
-    if action == "add":
-        releases.audit(cfg, _user(), "account-added", account=name)
-        print(f"account {name} can now sign in at /admin/")
-        return 0
-    ended = sessions.end_all(name)  # a removed account, or a changed password, signs nobody in any more
-    releases.audit(cfg, _user(), "account-removed" if action == "remove" else "password-changed", account=name, sessions=ended)
-    print(f"account {name} {'is removed' if action == 'remove' else 'has a new password'}; {_n(ended, 'session')} ended")
-    return 0
-
-
-def _new_password(action: str, name: str) -> str | None:
-    """A new password from a prompt (asked twice), or from the first line of standard input when piped."""
-    if not sys.stdin.isatty():
-        return sys.stdin.readline().rstrip("\n")
-    password = getpass.getpass(f"Password for {name}: ")
-    if getpass.getpass("Again: ") != password:
-        print(f"serve.py admin {action}: the passwords differ; nothing was saved", file=sys.stderr)
-        return None
-    return password
 
 
 def cmd_build(cfg: Config, out: Path) -> int:

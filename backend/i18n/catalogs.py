@@ -17,7 +17,7 @@ import polib
 
 from ..content import markup
 from ..errors import Collector, ContentError, ContentErrors, Problem
-from .languages import DIGITS, NUMBERING_HEADER, Language, language_of, nplurals, plural_index, source_language
+from .languages import DIGITS, NUMBERING_HEADER, Language, language_of, nplurals, plural_index, source_language, unit_reviewed
 
 # What a line of a .po file may be (polib itself forgives an unterminated string; msgfmt does not).
 _PO_LINE = re.compile(
@@ -205,6 +205,7 @@ class Status:
     translated: int
     fuzzy: int
     untranslated: int
+    reviewed: int = 0  # of the translated, those a person has reviewed
 
     @property
     def total(self) -> int:
@@ -220,7 +221,8 @@ def status_of(catalog: Catalog) -> Status:
     live = [e for e in catalog.po if not e.obsolete]
     fuzzy = sum(1 for e in live if e.fuzzy)
     translated = sum(1 for e in live if e.translated())
-    return Status(catalog.language, translated, fuzzy, len(live) - translated - fuzzy)
+    reviewed = sum(1 for e in live if unit_reviewed(e))
+    return Status(catalog.language, translated, fuzzy, len(live) - translated - fuzzy, reviewed)
 
 
 def raise_problems(catalogs: list[Catalog]) -> None:

@@ -21,7 +21,7 @@ from .._files import atomic_write
 from ..config import Config
 from ..content import Content, Unit, load
 from .catalogs import read_catalog
-from .languages import REVIEW_HEADER, nplurals
+from .languages import REVIEW_HEADER, REVIEWED, nplurals
 
 UI_KEYWORDS = ("_", "gettext", "ngettext")
 # In the backend: lr.gettext("..."), lr.ui("...", name=value), and N_("...") for a string looked up later (i18n/dates.py).
@@ -120,6 +120,8 @@ def merge(po: polib.POFile, pot: polib.POFile) -> dict[str, int]:
         if prev is not None:
             entry.msgstr = prev.msgstr
             entry.tcomment = prev.tcomment
+            if REVIEWED in prev.flags and not prev.fuzzy:  # a person's review of this very text stands
+                entry.flags.append(REVIEWED)
             if prev.fuzzy:  # still to be confirmed: keep what the source said before (`#|`)
                 entry.flags.append("fuzzy")
                 entry.previous_msgctxt, entry.previous_msgid = prev.previous_msgctxt, prev.previous_msgid
@@ -127,7 +129,7 @@ def merge(po: polib.POFile, pot: polib.POFile) -> dict[str, int]:
             counts["kept"] += 1
         else:
             similar = _most_similar(ref.msgid, [e for e in orphans.get(key[0], []) if id(e) not in used])
-            if similar is not None:
+            if similar is not None:  # its review was of other source text: it is not carried over
                 entry.msgstr = similar.msgstr
                 entry.previous_msgctxt = similar.msgctxt
                 entry.previous_msgid = similar.msgid
@@ -181,22 +183,36 @@ def _most_similar(text: str, candidates: list[polib.POEntry], cutoff: float = 0.
     return best
 
 
-def extract(cfg: Config) -> dict[str, dict[str, int]]:
-    """Write messages.pot and merge it into every catalog; return what changed per language."""
+def extract(cfg: Config, only_if_changed: bool = False) -> dict[str, dict[str, int]]:
+    """Write messages.pot and merge it into every catalog; return what changed per language.
+
+    `only_if_changed`: when the template's entries are what messages.pot already holds, write nothing
+    and return {} (what the console and a publish do after every edit: translations follow the source)."""
     content = load(cfg.content)
     pot = make_pot(content, cfg)
     pot_path = cfg.locales / "messages.pot"
     if pot_path.is_file():  # nothing changed: keep the template's date, so catalogs do not churn
         before = polib.pofile(str(pot_path), wrapwidth=0)
         if _entries(before) == _entries(pot) and before.metadata.get("POT-Creation-Date"):
+            if only_if_changed:
+                return {}
             pot.metadata["POT-Creation-Date"] = before.metadata["POT-Creation-Date"]
-    atomic_write(pot_path, str(pot))
     report = {}
-    for path in sorted(cfg.locales.glob("*/LC_MESSAGES/messages.po")):
+    merged = []
+    for path in sorted(cfg.locales.glob("*/LC_MESSAGES/messages.po")):  # every catalog read before anything is written
         po = read_catalog(path)
         po.wrapwidth = 0
         po.metadata.setdefault("Language", path.parent.parent.name)
         report[path.parent.parent.name] = merge(po, pot)
         po.metadata.setdefault(REVIEW_HEADER, "draft")
-        atomic_write(path, str(po))
+        merged.append((path, str(po)))
+    atomic_write(pot_path, str(pot))
+    for path, text in merged:
+        atomic_write(path, text)
     return report
+
+
+def follow_source(cfg: Config) -> dict[str, dict[str, int]]:
+    """Bring messages.pot and every catalog in line with the English content, if it changed: as
+    `serve.py extract` does (a changed unit fuzzy, a new one untranslated, a removed one obsolete)."""
+    return extract(cfg, only_if_changed=True)

@@ -21,6 +21,7 @@ from ..errors import ContentError
 
 SOURCE = "en"
 REVIEW_HEADER = "X-Review-Status"  # "reviewed" once a person has checked the catalog; anything else is a draft
+REVIEWED = "reviewed"  # the flag (`#, reviewed`) of a unit a person has checked, beside a `# reviewed-by: NAME DATE` comment
 NAME_HEADER = "X-Language-Name"  # overrides CLDR's native name where speakers call it otherwise
 ENGLISH_NAME_HEADER = "X-Language-Name-English"  # and its English name
 NUMBERING_HEADER = "X-Numbering-System"  # the digits the catalog's pages use (CLDR's name: latn, arabext, ...)
@@ -73,10 +74,21 @@ def language_of(path: Path, po: polib.POFile) -> Language:
     native = po.metadata.get(NAME_HEADER) or loc.get_display_name(loc) or tag
     english = po.metadata.get(ENGLISH_NAME_HEADER) or loc.get_display_name("en") or tag
     rtl = loc.character_order == "right-to-left"
-    reviewed = po.metadata.get(REVIEW_HEADER, "").strip().lower() == "reviewed"
+    reviewed = po.metadata.get(REVIEW_HEADER, "").strip().lower() == "reviewed" or every_unit_reviewed(po)
     plural = po.metadata.get("Plural-Forms") or ""
     numbering = po.metadata.get(NUMBERING_HEADER, "").strip() or "latn"
     return Language(tag, native[:1].upper() + native[1:], english, "rtl" if rtl else "ltr", reviewed, path, plural, numbering)
+
+
+def unit_reviewed(entry: polib.POEntry) -> bool:
+    """Whether a person reviewed this unit's translation as it stands (translated, not fuzzy, flagged reviewed)."""
+    return REVIEWED in entry.flags and not entry.fuzzy and entry.translated()
+
+
+def every_unit_reviewed(po: polib.POFile) -> bool:
+    """Whether every live unit of a catalog is reviewed: the language is no longer a draft."""
+    live = [e for e in po if not e.obsolete]
+    return bool(live) and all(unit_reviewed(e) for e in live)
 
 
 def plural_index(plural_forms: str, n: int) -> int:

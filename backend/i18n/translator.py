@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 import polib
 
 from .catalogs import Catalog
-from .languages import SOURCE, Language, plural_index, source_language
+from .languages import SOURCE, Language, plural_index, source_language, unit_reviewed
 
 
 @dataclass(frozen=True)
@@ -16,6 +16,7 @@ class Translator:
 
     language: Language
     entries: dict[tuple[str, str], polib.POEntry] = field(default_factory=dict)
+    reviewed: frozenset[str] = frozenset()  # the contexts (msgctxt) whose every unit a person has reviewed
 
     @classmethod
     def of(cls, catalog: Catalog | None) -> Translator:
@@ -23,7 +24,15 @@ class Translator:
         if catalog is None:
             return cls(source_language())
         entries = {(e.msgctxt or "", e.msgid): e for e in catalog.po if not (e.obsolete or e.fuzzy)}
-        return cls(catalog.language, entries)
+        contexts: dict[str, bool] = {}
+        for e in catalog.po:
+            if not e.obsolete:
+                contexts[e.msgctxt or ""] = contexts.get(e.msgctxt or "", True) and unit_reviewed(e)
+        return cls(catalog.language, entries, frozenset(c for c, ok in contexts.items() if ok))
+
+    def context_reviewed(self, context: str) -> bool:
+        """Whether every unit of `context` (a page's `page:ID`) is reviewed: that page carries no draft notice."""
+        return self.language.is_source or self.language.reviewed or context in self.reviewed
 
     def unit(self, context: str, text: str) -> tuple[str, str | None]:
         """Return (text to show, None) or (English text, "en") when untranslated or fuzzy."""

@@ -11,8 +11,9 @@ never on the event loop that serves families.
     signin.py        sign in and out; change one's password
     dashboard.py     status, pending changes, publish, rollback
     editing.py       pages, services, notices
-    translations.py  catalog uploads and downloads
+    translations.py  catalog uploads and downloads; each language's units edited and reviewed; a new language
     preview.py       the pending content as families will see it
+    accounts.py      the Accounts page (admins): add, remove, role and languages, password reset
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from __future__ import annotations
 from starlette.routing import BaseRoute, Mount, Route
 
 from ...config import Config
+from .accounts import AccountPages
 from .dashboard import Dashboard
 from .editing import Editing
 from .preview import Preview
@@ -27,7 +29,7 @@ from .signin import SignIn
 from .translations import Translations
 
 
-class Admin(SignIn, Dashboard, Editing, Translations, Preview):
+class Admin(SignIn, Dashboard, Editing, Translations, Preview, AccountPages):
     """The whole console."""
 
 
@@ -56,6 +58,9 @@ def admin_routes(cfg: Config) -> list[BaseRoute]:
                 Route("/translations/{tag}/", g(a.upload), methods=["POST"]),
                 Route("/download/{name}", g(a.download), methods=["GET"]),
                 Route("/preview/{rest:path}", g(a.preview), methods=["GET"]),
+                Route("/translations/{tag}/units", g(a.units), methods=["GET", "POST"]),
+                Route("/languages/", g(a.languages), methods=["GET", "POST"]),
+                Route("/accounts/", g(a.accounts_page), methods=["GET", "POST"]),
             ],
         )
     ]

@@ -1,6 +1,8 @@
 """Admin accounts, sessions and CSRF tokens. Families never meet any of this.
 
-    <data>/accounts.json      {name: "scrypt$n$r$p$salt$hash"}; passwords are never stored
+    <data>/accounts.json      {name: "scrypt$n$r$p$salt$hash"} for an admin (the format before roles: every such
+                              account is an admin), {name: {"hash": ..., "role": "translator", "languages": ["es"]}}
+                              for a translator, limited to those languages; passwords are never stored
     <data>/sessions/<hash>    one file per signed-in session: user, expiry, CSRF token
     <data>/secret             random key for the sign-in form's CSRF token and the limiter's keys
                               (created on first use, mode 0600)
@@ -13,6 +15,7 @@ limits.py.
 from __future__ import annotations
 
 import base64
+import dataclasses
 import hashlib
 import hmac
 import json
@@ -21,6 +24,7 @@ import secrets
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from ..._files import atomic_json as _atomic_json
 from ..._files import write_once
@@ -67,44 +71,101 @@ def _checked_password(password: str) -> str:
     return password
 
 
+ADMIN, TRANSLATOR = "admin", "translator"
+LANGUAGE_TAG = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8}){0,2}$")
+
+
+@dataclass(frozen=True)
+class Account:
+    name: str
+    hash: str
+    role: str = ADMIN
+    languages: tuple[str, ...] = ()  # a translator's languages (BCP 47 tags, as in URLs)
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == ADMIN
+
+
+def _account(name: str, value: Any) -> Account:
+    if isinstance(value, str):
+        return Account(name, value)
+    if isinstance(value, dict) and value.get("role") == TRANSLATOR:
+        return Account(name, str(value.get("hash", "")), TRANSLATOR, tuple(str(t) for t in value.get("languages", [])))
+    return Account(name, str(value.get("hash", "")) if isinstance(value, dict) else "")
+
+
+def checked_languages(languages: list[str] | tuple[str, ...]) -> tuple[str, ...]:
+    """A translator's languages, as tags; raise ValueError naming a tag that is not one."""
+    tags = tuple(dict.fromkeys(t.strip() for t in languages if t.strip()))
+    for tag in tags:
+        if not LANGUAGE_TAG.match(tag):
+            raise ValueError(f"{tag!r} is not a language tag such as es, fa-AF or zh-Hans")
+    if not tags:
+        raise ValueError("a translator needs at least one language")
+    return tags
+
+
 class Accounts:
     def __init__(self, cfg: Config):
         self.path = cfg.data / "accounts.json"
 
-    def _load(self) -> dict[str, str]:
+    def _records(self) -> dict[str, Account]:
         try:
-            return dict(json.loads(self.path.read_text(encoding="utf-8")))
+            data = json.loads(self.path.read_text(encoding="utf-8"))
         except FileNotFoundError:
             return {}
+        return {str(name): _account(str(name), value) for name, value in dict(data).items()}
 
-    def add(self, name: str, password: str) -> None:
+    def _save(self, records: dict[str, Account]) -> None:
+        _atomic_json(self.path, {
+            a.name: a.hash if a.is_admin else {"hash": a.hash, "role": a.role, "languages": list(a.languages)} for a in records.values()
+        })
+
+    def add(self, name: str, password: str, role: str = ADMIN, languages: tuple[str, ...] | list[str] = ()) -> None:
         if not NAME.match(name):
             raise ValueError("an account name is 1-64 letters, digits, dots, dashes or underscores")
-        accounts = self._load()
-        accounts[name] = hash_password(_checked_password(password))
-        _atomic_json(self.path, accounts)
+        tags = checked_languages(languages) if role == TRANSLATOR else ()
+        records = self._records()
+        records[name] = Account(name, hash_password(_checked_password(password)), TRANSLATOR if role == TRANSLATOR else ADMIN, tags)
+        self._save(records)
 
     def set_password(self, name: str, password: str) -> None:
         """Give an existing account a new password; raise ValueError if there is no such account."""
-        accounts = self._load()
-        if name not in accounts:
+        records = self._records()
+        if name not in records:
             raise ValueError(f"there is no account {name!r}")
-        accounts[name] = hash_password(_checked_password(password))
-        _atomic_json(self.path, accounts)
+        records[name] = dataclasses.replace(records[name], hash=hash_password(_checked_password(password)))
+        self._save(records)
+
+    def set_role(self, name: str, role: str, languages: tuple[str, ...] | list[str] = ()) -> None:
+        """Make an account an admin, or a translator of `languages`; raise ValueError saying what is wrong."""
+        records = self._records()
+        if name not in records:
+            raise ValueError(f"there is no account {name!r}")
+        tags = checked_languages(languages) if role == TRANSLATOR else ()
+        records[name] = dataclasses.replace(records[name], role=TRANSLATOR if role == TRANSLATOR else ADMIN, languages=tags)
+        self._save(records)
 
     def remove(self, name: str) -> None:
-        accounts = self._load()
-        if accounts.pop(name, None) is not None:
-            _atomic_json(self.path, accounts)
+        records = self._records()
+        if records.pop(name, None) is not None:
+            self._save(records)
 
     def check(self, name: str, password: str) -> bool:
         """Whether `name` is an account and `password` its password; one scrypt hash either way."""
-        accounts = self._load()
-        ok = verify_password(password, accounts.get(name, DUMMY_HASH))
-        return ok and name in accounts
+        record = self._records().get(name)
+        ok = verify_password(password, record.hash if record else DUMMY_HASH)
+        return ok and record is not None
+
+    def get(self, name: str) -> Account | None:
+        return self._records().get(name)
+
+    def listing(self) -> list[Account]:
+        return sorted(self._records().values(), key=lambda a: a.name)
 
     def names(self) -> list[str]:
-        return sorted(self._load())
+        return sorted(self._records())
 
 
 @dataclass(frozen=True)
@@ -112,6 +173,25 @@ class Session:
     user: str
     csrf: str
     expires: float
+    role: str = ADMIN  # the account's, looked up on every request: a change applies at once
+    languages: tuple[str, ...] = ()
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == ADMIN
+
+    def may_translate(self, tag: str) -> bool:
+        """Whether this account may edit, review, upload and download the catalog of language `tag`."""
+        return self.is_admin or tag.lower() in {t.lower() for t in self.languages}
+
+
+# What a translator may open: their languages' translations and catalogs, their password, signing out.
+# Everything else (publish, rollback, edits, notices, accounts, anything added later) is for admins.
+TRANSLATOR_PATHS = re.compile(r"^/admin/(?:translations/.*|download/[^/]+|password|logout)$")
+
+
+def translator_may(path: str) -> bool:
+    return bool(TRANSLATOR_PATHS.match(path))
 
 
 class Sessions:

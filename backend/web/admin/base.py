@@ -3,6 +3,7 @@ running admin work off the event loop (light work in a worker thread, heavy work
 
 from __future__ import annotations
 
+import dataclasses
 import errno
 import functools
 import logging
@@ -23,7 +24,7 @@ from ... import releases
 from ...build import files_hash
 from ...config import Config
 from ...policy import UPLOAD_LIMIT
-from .auth import COOKIE, Accounts, LoginTokens, Session, Sessions
+from .auth import COOKIE, Accounts, LoginTokens, Session, Sessions, translator_may
 from .limits import Limiter
 from .work import run_in_child, working_state
 
@@ -100,7 +101,8 @@ class Console:
         (work.working_state), computed again, in a child process, only when a file or the current release changed."""
         key = (*await self.files_key(), releases.current_id(self.cfg))
         if self._state is None or self._state[0] != key or (pending and not self._state[1]["with_pending"]):
-            self._state = (key, await self.in_child(working_state, self.cfg, pending))
+            result = await self.in_child(working_state, self.cfg, pending)  # may bring the catalogs in line with the English
+            self._state = ((*await self.files_key(), key[2]), result)
         return self._state[1]
 
     async def hash_work(self, fn: Callable[..., T], *args: Any) -> T:
@@ -111,16 +113,30 @@ class Console:
         log.error("the admin console cannot save: %s (%s)", what, self.cfg.data)
         return self.page("trouble.html", request, session, status=503, what=f"The server cannot save: {what}")
 
+    def admins_only(self, request: Request, session: Session) -> HTMLResponse | RedirectResponse:
+        """What a translator gets for an admin's page or action: their translations (for the dashboard), else a refusal."""
+        if request.url.path == "/admin/" and request.method in ("GET", "HEAD"):
+            return RedirectResponse("/admin/translations/", status_code=303, headers={"Cache-Control": "no-store"})
+        return self.refused(request, session, "Only an admin can do this. Nothing was changed.")
+
+    def refused(self, request: Request, session: Session, what: str, status: int = 403) -> HTMLResponse:
+        """A plain page saying what this account may not do (403), or what stops it now."""
+        return self.page("refused.html", request, session, status=status, what=what)
+
     def session_of(self, request: Request) -> Session | None:
         return self.sessions.get(request.cookies.get(COOKIE))
 
     def guard(self, handler: Handler) -> Callable[[Request], Awaitable[Response]]:
         async def wrapped(request: Request) -> Response:
             session = self.session_of(request)
-            if session is None or session.user not in self.accounts.names():  # a removed account signs nobody in
+            account = self.accounts.get(session.user) if session else None
+            if session is None or account is None:  # a removed account signs nobody in
                 if request.method in ("GET", "HEAD"):
                     return RedirectResponse("/admin/login", status_code=303, headers={"Cache-Control": "no-store"})
                 return PlainTextResponse("Sign in first.", status_code=403)
+            session = dataclasses.replace(session, role=account.role, languages=account.languages)  # the role as it is now
+            if not session.is_admin and not translator_may(request.url.path):
+                return self.admins_only(request, session)
             try:
                 if request.method != "POST":
                     return await handler(request, session)

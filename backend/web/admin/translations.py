@@ -1,35 +1,45 @@
-"""Translations: the status table, catalog uploads (checked, then confirmed) and downloads.
+"""Translations: the status table, catalog uploads (checked, then confirmed) and downloads, each language's
+units edited and reviewed one by one, and a new language.
 
 An upload is checked like `serve.py check` (in a worker thread), then kept in <data>/uploads/ bound to
 its language and its SHA-256 until the admin confirms it: a confirmation under another language, or
-of other bytes, saves nothing.
+of other bytes, saves nothing. A unit edited in the console goes through the same validator (i18n/review.py).
+A translator may do all of this for their own languages only; adding a language is for admins.
+Every page here first brings the catalogs in line with the English (Console.state runs i18n.extract's
+follow_source): what a translator sees and downloads is never behind the source.
 """
 
 from __future__ import annotations
 
 import difflib
+import functools
 import hashlib
 import json
 import re
 import secrets
 import tempfile
 import time
+import urllib.parse
 from pathlib import Path
 from typing import Any
 
 import polib
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
-from starlette.responses import FileResponse, PlainTextResponse, Response
+from starlette.responses import FileResponse, PlainTextResponse, RedirectResponse, Response
 
 from ... import releases
 from ..._files import atomic_json, atomic_write
-from ...i18n import catalog_problems, read_catalog
+from ...errors import ContentError, Problem
+from ...i18n import catalog_problems, read_catalog, review
+from ...i18n.extract import follow_source
 from ...policy import UPLOAD_LIMIT
 from .auth import Session
 from .base import Console
 
 STAGED_SECONDS = 24 * 3600
+PER_PAGE = 25  # units on one page of a language's translations
+MAX_FORMS = 6  # plural forms a unit can have (CLDR's most)
 
 
 class Translations(Console):
@@ -40,14 +50,34 @@ class Translations(Console):
         path = self.cfg.locales / tag.replace("-", "_") / "LC_MESSAGES" / "messages.po"
         return path if path.is_file() else None
 
+    def _said(self, problem: Problem) -> str:
+        """A problem in words, its file named relative to the content pack's folder (never an absolute server path)."""
+        where = Path(problem.file)
+        try:
+            where = where.relative_to(self.cfg.content.parent) if where.is_absolute() else where
+        except ValueError:
+            where = Path(where.name)
+        return f"{where.as_posix()}{f':{problem.line}' if problem.line else ''}: {problem.message}"
+
+    def _not_yours(self, request: Request, session: Session, tag: str) -> Response:
+        return self.refused(request, session, f"You translate {', '.join(session.languages)}, not {tag}. Nothing was changed.")
+
+    async def _rows(self, session: Session) -> list[dict[str, Any]]:
+        """The status table's rows this account may see (all of them for an admin)."""
+        return [r for r in (await self.state(pending=False))["rows"] if session.may_translate(r["language"])]
+
     async def translations(self, request: Request, session: Session) -> Response:
-        return self.page("translations.html", request, session, rows=(await self.state(pending=False))["rows"], result=None)
+        added = request.query_params.get("added", "")
+        return self.page("translations.html", request, session, rows=await self._rows(session), result=None,
+                         added=added if self._catalog_path(added) else "")
 
     async def upload(self, request: Request, session: Session) -> Response:
         tag = request.path_params["tag"]
         target = self._catalog_path(tag)
         if target is None:
             return PlainTextResponse("No such language.", status_code=404)
+        if not session.may_translate(tag):
+            return self._not_yours(request, session, tag)
         form = request.state.form
         upload = form.get("file")
         token = str(form.get("token", ""))
@@ -64,8 +94,8 @@ class Translations(Console):
         result: dict[str, Any] = {"ok": not problems, "tag": tag, "problems": problems, "summary": summary, "saved": False}
         if not problems:
             result["token"], result["sha256"] = self._stage(tag, data, session.user)
-        rows = (await self.state(pending=False))["rows"]
-        return self.page("translations.html", request, session, status=200 if not problems else 422, rows=rows, result=result)
+        return self.page("translations.html", request, session, status=200 if not problems else 422, rows=await self._rows(session),
+                         result=result, added="")
 
     def _stage(self, tag: str, data: bytes, who: str) -> tuple[str, str]:
         """Keep a checked upload until it is confirmed, bound to its language and its bytes' SHA-256."""
@@ -98,8 +128,8 @@ class Translations(Console):
         staged.unlink()
         meta_path.unlink(missing_ok=True)
         releases.audit(self.cfg, session.user, "upload-catalog", language=tag, sha256=meta["sha256"])
-        return self.page("translations.html", request, session, rows=(await self.state(pending=False))["rows"],
-                         result={"ok": True, "tag": tag, "saved": True, "summary": [], "problems": []})
+        return self.page("translations.html", request, session, rows=await self._rows(session),
+                         result={"ok": True, "tag": tag, "saved": True, "summary": [], "problems": []}, added="")
 
     async def download(self, request: Request, session: Session) -> Response:
         name = request.path_params["name"]
@@ -109,8 +139,89 @@ class Translations(Console):
             path = self._catalog_path(name.removesuffix(".po")) if name.endswith(".po") else None
         if path is None or not path.is_file():
             return PlainTextResponse("No such catalog.", status_code=404)
+        if name != "messages.pot" and not session.may_translate(name.removesuffix(".po")):
+            return self._not_yours(request, session, name.removesuffix(".po"))
+        await self.state(pending=False)  # the catalogs follow the English first: a download is never behind it
         return FileResponse(path, media_type="text/x-gettext-translation; charset=utf-8", filename=name,
                             headers={"Cache-Control": "no-store"})
+
+
+    async def units(self, request: Request, session: Session) -> Response:
+        """A language's units by state, with search, filters and pages; each edited (and reviewed) beside its English."""
+        tag = request.path_params["tag"]
+        path = self._catalog_path(tag)
+        if path is None:
+            return PlainTextResponse("No such language.", status_code=404)
+        if not session.may_translate(tag):
+            return self._not_yours(request, session, tag)
+        try:
+            await self.offload(follow_source, self.cfg)  # light (no build): the units are those of today's English
+            every, row = await self.offload(review.units, path), await self.offload(review.summary, path)
+        except ContentError as e:  # content that does not load, or this catalog unreadable: say so, change nothing
+            return self.refused(request, session, "Nothing can be edited until this is corrected: " + "; ".join(self._said(p) for p in e.problems), 422)
+        view = _view(request.query_params if request.method != "POST" else request.state.form)
+        errors: dict[str, list[str]] = {}
+        typed: dict[str, list[str]] = {}
+        if request.method == "POST":
+            form = request.state.form
+            uid = str(form.get("unit", ""))
+            texts = [str(form.get(f"text_{n}", "")) for n in range(MAX_FORMS) if f"text_{n}" in form] or [str(form.get("text", ""))]
+            reviewing = form.get("action") == "review"
+            problems = await self.offload(review.save_unit, path, uid, texts, reviewing, session.user)
+            if not problems:
+                releases.audit(self.cfg, session.user, "review-unit" if reviewing else "edit-unit", language=tag, unit=uid)
+                query = _query(view, saved=uid)
+                return RedirectResponse(f"/admin/translations/{tag}/units?{query}#u-{uid}", status_code=303)
+            errors[uid], typed[uid] = problems, texts
+        counts = {s: sum(1 for u in every if u.state == s) for s in review.STATES}
+        shown = [u for u in every if (not view["state"] or u.state == view["state"]) and (not view["ctx"] or u.context == view["ctx"])
+                 and _matches(u, view["q"])]
+        pages = max(1, -(-len(shown) // PER_PAGE))
+        number = min(view["page"], pages)
+        listed = shown[(number - 1) * PER_PAGE : number * PER_PAGE]
+        for uid in [k for k in errors if k not in {u.id for u in listed}]:
+            errors["_form"] = errors.pop(uid)  # a unit not on this page (or no longer there): said at the top
+        return self.page(
+            "units.html", request, session, status=422 if errors else 200, tag=tag, row=row, view=view, counts=counts,
+            units=listed, found=len(shown), number=number, pages=pages, errors=errors,
+            typed=typed, saved=request.query_params.get("saved", ""), states=review.STATES, query=functools.partial(_query, view),
+        )
+
+    async def languages(self, request: Request, session: Session) -> Response:
+        """Add a language (admins): a tag from CLDR's list; its catalog made from messages.pot, a draft at 0 %."""
+        error = ""
+        if request.method == "POST":
+            await self.state(pending=False)  # the template follows the English first
+            tag = str(request.state.form.get("tag", ""))[:40]
+            refusal = await self.offload(review.new_catalog, self.cfg.locales, tag)
+            if refusal is None:
+                releases.audit(self.cfg, session.user, "add-language", language=tag)
+                return RedirectResponse(f"/admin/translations/?added={tag}", status_code=303)
+            error = refusal
+        have = {r["language"].lower() for r in await self._rows(session)}
+        choices = [c for c in await self.offload(review.cldr_languages) if c[0].lower() not in have and c[0].lower() != "en"]
+        return self.page("languages.html", request, session, status=422 if error else 200, choices=choices, error=error)
+
+
+def _view(params: Any) -> dict[str, Any]:
+    """The units page's filter: a state, a search, one page's or service's units (ctx: its msgctxt) and a page
+    number, from the query (or the form that posted)."""
+    state = str(params.get("state", ""))
+    page = str(params.get("page", "1"))
+    return {"state": state if state in review.STATES else "", "q": str(params.get("q", ""))[:200].strip(), "ctx": str(params.get("ctx", ""))[:200],
+            "page": int(page) if page.isdigit() and 0 < int(page) < 10_000 else 1}
+
+
+def _query(view: dict[str, Any], **changes: Any) -> str:
+    values = {**view, **changes}
+    return urllib.parse.urlencode({k: v for k, v in values.items() if v not in ("", None) and not (k == "page" and v == 1)})
+
+
+def _matches(unit: review.Unit, q: str) -> bool:
+    if not q:
+        return True
+    q = q.casefold()
+    return any(q in text.casefold() for text in (unit.msgid, unit.msgid_plural, unit.context, unit.comment, *unit.texts))
 
 
 def _check_upload(tag: str, target: Path, data: bytes) -> tuple[list[str], list[str]]:

@@ -22,6 +22,7 @@ from ...build import metadata
 from ...checks import check_report, status_rows
 from ...config import Config
 from ...errors import ContentError
+from ...i18n.extract import follow_source
 from . import pending as changes
 
 T = TypeVar("T")
@@ -44,8 +45,10 @@ def _lower_priority() -> None:
 
 def working_state(cfg: Config, with_pending: bool = True) -> dict[str, Any]:
     """The working content's errors, warnings and translation status, and (`with_pending`, a render of the
-    whole release) what publishing it would change."""
+    whole release) what publishing it would change. First the catalogs follow the English (i18n.extract):
+    an edit saved in the console or in a file is in messages.pot and every catalog before anything is counted."""
     try:
+        follow_source(cfg)
         inputs = building.load_inputs(cfg)
     except ContentError as e:
         return {"errors": [str(p) for p in e.problems], "warnings": {}, "rows": [], "pending": None, "content": None, "languages": [],
@@ -72,6 +75,7 @@ def working_state(cfg: Config, with_pending: bool = True) -> dict[str, Any]:
 
 def build_preview(cfg: Config) -> Path:
     """Build the working content into <data>/preview/<source> (once per source); return that directory."""
+    follow_source(cfg)  # the preview shows what families would get: English where the English changed
     inputs = building.load_inputs(cfg)  # raises ContentErrors: what is wrong, for the dashboard
     preview = cfg.data / "preview"
     dest = preview / inputs.source
