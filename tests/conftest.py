@@ -88,6 +88,9 @@ def warm_data(data: Path, *, link: bool = True) -> None:
     if target.exists():
         return
     source = _warm_source()
+    existing = next(p for p in (data, *data.parents) if p.exists())
+    if os.stat(existing).st_dev != os.stat(source).st_dev:
+        return  # a test's own small disk: it is about filling that disk
     target.parent.mkdir(parents=True, exist_ok=True)
     shutil.copytree(source, target, copy_function=_link_or_copy if link else shutil.copy2)
 
