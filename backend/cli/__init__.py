@@ -35,6 +35,7 @@ from ..content import hsds, load
 from ..errors import ContentError
 from ..i18n.extract import extract
 from ..web.admin.accounts import admin_command
+from ..web.admin.dashboard import release_rows
 from .serving import cmd_serve
 
 
@@ -173,9 +174,11 @@ def cmd_releases(cfg: Config) -> int:
     if not rows:
         print("no releases yet: run `python serve.py publish`")
         return 0
-    for r in rows:
+    for r in release_rows(rows):  # newest first; the id is what `rollback ID` takes
         mark = "*" if r["current"] else " "
-        print(f"{mark} {r['id']}  {r['time']}  {r['who']:<16} {r['summary']}")
+        by = f" · by {r['by']}" if r["by"] else ""
+        detail = f"  ({r['summary']})" if r["summary"] else ""
+        print(f"{mark} {r['id']}  {r['label']} · {r['when']}{by} · {r['what']}{detail}")
     return 0
 
 
