@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import urllib.request
 from pathlib import Path
 
@@ -20,8 +21,16 @@ def test_healthz_names_the_release_and_whether_it_verified_and_nothing_about_the
     assert r.status_code == 200 and r.headers["cache-control"] == "no-store"
     body = r.json()
     release_id = json.loads((release_dir / "release.json").read_text())["id"]
-    assert body == {"status": "ok", "release": release_id, "verified": True, "built_at": body["built_at"]}
+    assert body == {"status": "ok", "release": release_id, "verified": True, "damaged": 0, "built_at": body["built_at"]}
     assert "203.0.113.7" not in r.text and "probe" not in r.text and "testclient" not in r.text
+
+
+def test_healthz_says_when_files_of_the_release_failed_their_checksums(release_dir: Path, tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    shutil.copytree(release_dir, site)
+    (site / "es" / "about" / "index.html").write_text("<p>changed on the disk</p>")
+    body = TestClient(create_app(site)).get("/healthz").json()
+    assert body["verified"] is False and body["damaged"] == 1 and body["status"] == "ok"
 
 
 def _json_lines(text: str) -> list[dict[str, object]]:

@@ -264,9 +264,11 @@ class Puente:
         return JSONResponse({"release": self._release_of(request).id}, headers={"Cache-Control": "no-store"})
 
     async def healthz(self, request: Request) -> Response:
-        """Up, serving which release, and whether that release verified when it was loaded. No visitor data."""
+        """Up, serving which release, and whether every file of it matched its checksums when it was loaded
+        (`damaged`: how many did not, each refused rather than served). No visitor data."""
         release = self._release_of(request)
-        body = {"status": "ok", "release": release.id, "verified": release.verified, "built_at": release.built_at}
+        damaged = len(release.problems)
+        body = {"status": "ok", "release": release.id, "verified": release.verified and not damaged, "damaged": damaged, "built_at": release.built_at}
         return JSONResponse(body, headers={"Cache-Control": "no-store"})
 
     async def hsds(self, request: Request) -> Response:
