@@ -44,6 +44,8 @@ TODAY = dt.date(2026, 11, 28)  # fixed, so what is "past review" never depends o
 
 def make_config(tmp: Path, *, warm: bool = True, **changes: object) -> Config:
     """The default settings with the data directory in `tmp/var`; `warm` gives it the suite's compressed texts."""
+    if "locales" not in changes and "PUENTE_LOCALES" in os.environ:
+        changes["locales"] = Path(os.environ["PUENTE_LOCALES"])  # copy_content's copy of the catalogs
     cfg = Config.load({"data": str(tmp / "var")}, environ={})
     if warm:
         warm_data(tmp / "var")
@@ -257,8 +259,32 @@ def browser(playwright) -> Iterator[object]:  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def copy_content(tmp_path: Path) -> Path:
-    """A writable copy of the default content pack, for tests that break it."""
+def copy_content(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A writable copy of the default content pack, for tests that break it, with a copy of the catalogs
+    beside it: a publish merges an English edit into the catalogs (make_config and every `serve.py` the
+    test starts use the copy, through PUENTE_LOCALES)."""
     dest = tmp_path / "content"
     shutil.copytree(ROOT / "content", dest)
+    shutil.copytree(ROOT / "locales", tmp_path / "catalogs")
+    monkeypatch.setenv("PUENTE_LOCALES", str(tmp_path / "catalogs"))
     return dest
+
+
+def _catalogs_of_the_repository() -> dict[str, bytes]:
+    return {str(p.relative_to(ROOT)): p.read_bytes() for p in sorted((ROOT / "locales").rglob("*")) if p.is_file()}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def repository_catalogs_stay_as_they_are() -> Iterator[None]:
+    """Fails the session, and puts them back, if a test wrote into the repository's own catalogs
+    (a publish of a copied content pack merges into the catalogs it is given)."""
+    before = _catalogs_of_the_repository()
+    yield
+    after = _catalogs_of_the_repository()
+    changed = sorted(k for k in before.keys() | after.keys() if before.get(k) != after.get(k))
+    for name in changed:
+        if name in before:
+            (ROOT / name).write_bytes(before[name])
+        else:
+            (ROOT / name).unlink()
+    assert not changed, f"a test changed the repository's catalogs (now put back): {changed[:5]}"

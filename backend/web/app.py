@@ -153,7 +153,7 @@ class CurrentRelease:
     def _index_older(self) -> None:
         """Index the hashed files of every other kept release (verified like the current one's), each once."""
         dirs = sorted((p for p in self.cfg.releases.glob("*") if p.is_dir() and not p.name.startswith(".")),
-                      key=lambda p: p.stat().st_mtime) if self.cfg.releases.is_dir() else []
+                      key=_mtime) if self.cfg.releases.is_dir() else []
         kept: dict[str, Release] = {}
         for root in dirs:
             if root.name in self._kept:
@@ -171,6 +171,13 @@ class CurrentRelease:
 
     def older(self, path: str) -> tuple[Release, StaticFile | Redirect] | None:
         return self._older.get(path)
+
+
+def _mtime(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except OSError:  # pruned since it was listed: indexed last, then skipped
+        return float("inf")
 
 
 def _pointer(path: Path) -> str:
