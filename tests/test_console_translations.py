@@ -132,7 +132,9 @@ def test_an_english_edit_makes_the_spanish_unit_fuzzy_in_the_download_and_lowers
     page = client.get("/admin/translations/").text
     assert row_percent(page, "Spanish") < 100.0 and row_percent(page, "French") < 100.0
     units = client.get("/admin/translations/es/units", params={"state": "fuzzy"}).text
-    assert changed in units and FIRST in units  # the English now and the English it was translated from
+    assert changed in units  # the English now, and the English it was translated from with the changed words marked:
+    assert "has certain <del>inalienable rights, </del><ins>rights that no one can take away, </ins>regardless" in units
+    assert "<del>" + FIRST not in units  # not everything struck through
 
     preview = client.get("/admin/preview/es/rights/")
     assert preview.status_code == 200
@@ -201,7 +203,8 @@ def test_a_translator_cannot_publish_nor_touch_another_language(client: TestClie
         r = client.request(method, path, data={**data, "csrf": csrf} if method == "POST" else None)
         assert r.status_code == 403, (method, path, r.status_code)
     upload = client.post("/admin/translations/fr/", data={"csrf": csrf}, files={"file": ("fr.po", fr_before.replace(b"Hartford", b"Harford"))})
-    assert upload.status_code == 403 and "not fr" in upload.text
+    assert upload.status_code == 403 and "You translate Spanish (Español), not French (Français)" in upload.text
+    assert "signed in as a translator for Spanish (Español)" in upload.text  # languages by name, not by code
     assert fr.read_bytes() == fr_before and (cfg.content / "pages" / "rights" / "index.md").read_bytes() == content_before
     assert "mallory" not in Accounts(cfg).names() and not (cfg.locales / "de").exists()
     assert client.get("/admin/download/es.po").status_code == 200 and client.get("/admin/download/messages.pot").status_code == 200
@@ -232,7 +235,7 @@ def test_accounts_are_added_and_removed_in_the_console_and_a_removed_account_is_
     stored = json.loads((cfg.data / "accounts.json").read_text())
     assert stored["ana"].startswith("scrypt$")  # an admin stays in the format before roles: an old file reads the same
     page = client.get("/admin/accounts/").text
-    assert "Translator of es, fr" in page
+    assert "Translator of Spanish (Español), French (Français)" in page  # names, not codes
 
     with TestClient(create_server_app(cfg), base_url="https://testserver") as other:
         sign_in(other, "rosa")
@@ -242,7 +245,10 @@ def test_accounts_are_added_and_removed_in_the_console_and_a_removed_account_is_
         assert r.status_code == 303
         assert other.get("/admin/translations/fr/units").status_code == 403  # applies to the open session at once
         r = client.post("/admin/accounts/", data={"csrf": csrf, "action": "remove", "name": "rosa"}, follow_redirects=False)
-        assert r.status_code == 303 and "rosa" not in Accounts(cfg).names()
+        assert r.status_code == 200 and "Yes, remove rosa" in r.text and "rosa" in Accounts(cfg).names()  # a confirm step first
+        assert other.get("/admin/translations/").status_code == 200  # nothing changed: still signed in
+        r = client.post("/admin/accounts/", data={"csrf": csrf, "action": "remove", "name": "rosa", "confirm": "yes"})
+        assert r.status_code == 200 and "rosa was removed" in r.text and "rosa" not in Accounts(cfg).names()
         assert not [s for s in Sessions(cfg).listing() if s.user == "rosa"]  # its sessions ended
         gone = other.get("/admin/translations/", follow_redirects=False)
         assert gone.status_code == 303 and gone.headers["location"] == "/admin/login"
@@ -264,14 +270,23 @@ def test_the_cli_adds_a_translator(cfg: Config) -> None:
 def test_a_language_added_in_the_console_is_a_draft_at_zero(client: TestClient, cfg: Config) -> None:
     csrf = sign_in(client, "ana")
     form = client.get("/admin/languages/").text
-    assert '<option value="de">German · Deutsch (de)</option>' in form and 'value="es"' not in form  # native names; not twice
+    assert '<option value="de">Deutsch — German (de)</option>' in form and 'value="es"' not in form  # native names; not twice
+    assert re.search(r'<select name="tag" required[^>]*>\s*<option value="" selected>Choose a language</option>', form)  # no default pick
+    options = re.findall(r'<option value="([^"]+)">[^<]* — ([^<]*) \(\1\)</option>', form)
+    assert len(options) > 300 and [e.casefold() for _, e in options] == sorted(e.casefold() for _, e in options)  # by English name
+    assert not [t for t, _ in options if "_" in t or t.count("-") > 1] and "apc-SY" not in form  # BCP 47, named by CLDR
+    assert "Choose a language to add. It starts with nothing translated" in form and "CLDR" not in form
+    found = client.get("/admin/languages/", params={"q": "kinyar"}).text  # a search box for 1000 languages
+    assert re.findall(r'<option value="([^"]*)"', found) == ["", "rw", "rw-RW"] and "Ikinyarwanda — Kinyarwanda (rw)" in found
+    r = client.post("/admin/languages/", data={"csrf": csrf, "tag": ""})
+    assert r.status_code == 422 and "Choose a language from the list first." in r.text
     r = client.post("/admin/languages/", data={"csrf": csrf, "tag": "xx-Nowhere"})
-    assert r.status_code == 422 and "not one CLDR knows" in r.text
+    assert r.status_code == 422 and "not a language CLDR can name" in r.text and not (cfg.locales / "xx_Nowhere").exists()
     r = client.post("/admin/languages/", data={"csrf": csrf, "tag": "de"}, follow_redirects=False)
     assert r.status_code == 303
     page = client.get(r.headers["location"]).text
-    assert "Added de" in page and row_percent(page, "German") == 0.0
-    assert re.search(r"<td>German \(<span[^>]*>Deutsch</span>\).*?</td><td>0.0%</td><td>draft", page)
+    assert "Added German (Deutsch)" in page and row_percent(page, "German") == 0.0
+    assert re.search(r"<td>German \(<span[^>]*>Deutsch</span>\).*?</td><td>0.0%</td><td>draft: 0 of \d+ texts reviewed</td>", page)
     po = polib.pofile(str(cfg.locales / "de" / "LC_MESSAGES" / "messages.po"))
     assert po.metadata["Language"] == "de" and po.metadata["X-Review-Status"] == "draft" and "nplurals=2" in po.metadata["Plural-Forms"]
     pot = polib.pofile(str(cfg.locales / "messages.pot"))
@@ -374,7 +389,7 @@ def test_a_language_whose_every_unit_is_reviewed_is_no_longer_a_draft(client: Te
                     follow_redirects=False)
     assert r.status_code == 303
     page = client.get("/admin/translations/").text
-    assert re.search(r"<td>reviewed \(\d+ of \d+ units\)", page), page
+    assert re.search(r"<td>reviewed: (\d+) of \1 texts</td>", page), page
     sign_in(client, "ana")
     preview = client.get("/admin/preview/es/rights/school/").text
     assert "draft-notice" not in preview and "Conozca" in client.get("/admin/preview/es/rights/").text
