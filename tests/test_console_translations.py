@@ -421,3 +421,66 @@ def test_an_unreadable_catalog_is_said_in_words_without_a_server_path(client: Te
     r = client.get("/admin/translations/es/units")
     assert r.status_code == 422 and "Nothing can be edited until this is corrected" in r.text and "invalid catalog syntax" in r.text
     assert str(cfg.locales.parent) not in r.text and "locales/es/LC_MESSAGES/messages.po:" in r.text
+
+
+# -- the polish a reviewer asked for (a non-programmer admin and a translator, on a phone) ---------------------------------
+
+
+def test_a_save_from_a_filtered_list_says_what_was_saved_and_links_back_to_it(client: TestClient, cfg: Config) -> None:
+    path = cfg.locales / "es" / "LC_MESSAGES" / "messages.po"
+    po = polib.pofile(str(path), wrapwidth=0)
+    entry = next(e for e in po if e.msgid == SECOND)
+    entry.flags.append("fuzzy")
+    entry.previous_msgid = "These pages follow the advice of our school district and the City of Hartford."
+    po.save()
+    csrf = sign_in(client, "tere")
+    fuzzy = client.get("/admin/translations/es/units", params={"state": "fuzzy"}).text
+    uid = unit_id(entry)
+    section = fuzzy[fuzzy.index(f'id="u-{uid}"'):]
+    section = section[: section.index("</form>")]
+    assert "follow the <del>advice of </del><ins>guidance provided by </ins>our school " in section  # the changed words only
+    rows = re.search(r'<textarea name="text" lang="es" rows="(\d+)"', section)
+    assert rows and int(rows.group(1)) >= 3
+    assert re.search(r'>Other texts of “[^”<]+”</a>', fuzzy) and "all of <code>" not in fuzzy
+    assert "draft: 0 of" in fuzzy and "texts reviewed" in fuzzy
+
+    r = client.post("/admin/translations/es/units", data={"csrf": csrf, "unit": uid, "text": entry.msgstr, "action": "save", "state": "fuzzy"})
+    assert r.status_code == 200 and "0 units" in r.text  # it left the filter, but the page says what happened:
+    assert "Saved: “These pages follow the guidance provided by our school…”" in r.text
+    link = re.search(r'<a href="\?(q=[^"]+)">Show that text again</a>', r.text)
+    assert link and uid in link.group(1)
+    again = client.get("/admin/translations/es/units?" + link.group(1).replace("&amp;", "&")).text
+    assert "1 unit" in again and f'id="u-{uid}"' in again
+    r = client.post("/admin/translations/es/units", data={"csrf": csrf, "unit": uid, "text": entry.msgstr, "action": "review", "state": "fuzzy"})
+    assert "Saved and marked reviewed: “These pages follow" in r.text
+
+    r = client.post("/admin/translations/es/units", data={"csrf": csrf, "unit": uid, "text": "Vea **esto", "action": "save"})
+    assert r.status_code == 422
+    said = re.search(r"[Tt]ranslation of “([^”]*)”", r.text)
+    assert said and said.group(1).endswith("…") and SECOND.startswith(said.group(1)[:-1])  # cut at a word, marked
+    assert SECOND[len(said.group(1)) - 1] == " "
+
+
+def test_a_refused_account_keeps_what_was_typed_and_says_every_problem_beside_its_field(client: TestClient, cfg: Config) -> None:
+    csrf = sign_in(client, "ana")
+    r = client.post("/admin/accounts/", data={"csrf": csrf, "action": "add", "name": "ro sa", "password": "short", "role": "translator"})
+    assert r.status_code == 422 and "ro sa" not in Accounts(cfg).names()
+    form = r.text[r.text.index('id="add-account"'):]
+    for field, words in [("name", "letters, digits"), ("password", "at least 12 characters; this one has 5"),
+                         ("languages", "at least one language")]:
+        m = re.search(rf'<span class="error" id="{field}-error">([^<]*)</span>', form)
+        assert m and words in m.group(1), field  # all three at once, each beside its field
+    assert 'aria-describedby="name-error"' in form and 'aria-describedby="password-error"' in form
+    assert 'value="ro sa"' in form and "short" not in form  # the name is kept; the password never
+    assert re.search(r'value="translator" checked', form)
+    r = client.post("/admin/accounts/", data={"csrf": csrf, "action": "add", "name": "rosa", "password": "short", "role": "translator",
+                                              "languages": ["fr"]})
+    form = r.text[r.text.index('id="add-account"'):]
+    assert r.status_code == 422 and 'value="rosa"' in form and "name-error" not in form and "languages-error" not in form
+    assert re.search(r'value="fr" checked> French \(fr\)', form) and re.search(r'value="es"> Spanish \(es\)', form)  # names, kept ticks
+    assert form.index("French (fr)") < form.index("Spanish (es)")  # by English name
+    assert re.search(r'<button type="submit" class="danger">Remove tere</button>', r.text)
+    assert re.search(r'<button type="submit">Reset password</button>', r.text)  # distinct from Remove
+    assert "<table" not in r.text and 'class="account-cards"' in r.text  # cards that fit a phone
+    login = client.get("/admin/login").text
+    assert "on the console's Accounts page" in login and "first admin account" in login
