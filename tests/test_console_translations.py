@@ -484,3 +484,26 @@ def test_a_refused_account_keeps_what_was_typed_and_says_every_problem_beside_it
     assert "<table" not in r.text and 'class="account-cards"' in r.text  # cards that fit a phone
     login = client.get("/admin/login").text
     assert "on the console's Accounts page" in login and "first admin account" in login
+
+
+@pytest.mark.browser
+def test_the_languages_and_accounts_pages_fit_a_phone(live, browser) -> None:  # type: ignore[no-untyped-def]
+    server, _cfg = live
+    ctx = browser.new_context(service_workers="block", viewport={"width": 390, "height": 844})
+    try:
+        page = ctx.new_page()
+        browser_sign_in(page, server.url, "ana")
+        fits = "() => [...document.querySelectorAll('main *')].filter(e => e.getBoundingClientRect().right > 391).map(e => e.outerHTML.slice(0, 80))"
+        wide = "() => document.querySelector('main').scrollWidth - document.querySelector('main').clientWidth"
+        page.goto(server.url + "/admin/languages/")
+        button = page.get_by_role("button", name="Add this language")
+        box = button.bounding_box()
+        assert box and box["width"] < 300 and box["x"] + box["width"] <= 390  # its own width, its words visible
+        assert page.evaluate(fits) == [] and page.evaluate(wide) <= 0
+        page.goto(server.url + "/admin/accounts/")
+        assert page.evaluate(fits) == [] and page.evaluate(wide) <= 0  # no table cut off: cards
+        page.goto(server.url + "/admin/translations/es/units")
+        style = page.evaluate("() => { const s = getComputedStyle(document.querySelector('textarea')); return [s.fontFamily, s.fontWeight]; }")
+        assert "monospace" not in style[0] and style[1] == "400"
+    finally:
+        ctx.close()
