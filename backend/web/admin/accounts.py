@@ -60,7 +60,9 @@ class AccountPages(Console):
             problems["name"] = "Write a name of 1 to 64 letters, digits, dots, dashes or underscores, such as maria or m.lopez."
         elif name in self.accounts.names():
             problems["name"] = f"There is already an account {name}. Choose another name."
-        if len(password) < 12:
+        if not password:
+            problems["password"] = "Write a password of at least 12 characters."
+        elif len(password) < 12:
             problems["password"] = f"A password needs at least 12 characters; this one has {len(password)}."
         if role == TRANSLATOR:
             try:
