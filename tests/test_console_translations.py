@@ -132,7 +132,9 @@ def test_an_english_edit_makes_the_spanish_unit_fuzzy_in_the_download_and_lowers
     page = client.get("/admin/translations/").text
     assert row_percent(page, "Spanish") < 100.0 and row_percent(page, "French") < 100.0
     units = client.get("/admin/translations/es/units", params={"state": "fuzzy"}).text
-    assert changed in units and FIRST in units  # the English now and the English it was translated from
+    assert changed in units  # the English now, and the English it was translated from with the changed words marked:
+    assert "has certain <del>inalienable rights, </del><ins>rights that no one can take away, </ins>regardless" in units
+    assert "<del>" + FIRST not in units  # not everything struck through
 
     preview = client.get("/admin/preview/es/rights/")
     assert preview.status_code == 200
@@ -201,7 +203,8 @@ def test_a_translator_cannot_publish_nor_touch_another_language(client: TestClie
         r = client.request(method, path, data={**data, "csrf": csrf} if method == "POST" else None)
         assert r.status_code == 403, (method, path, r.status_code)
     upload = client.post("/admin/translations/fr/", data={"csrf": csrf}, files={"file": ("fr.po", fr_before.replace(b"Hartford", b"Harford"))})
-    assert upload.status_code == 403 and "not fr" in upload.text
+    assert upload.status_code == 403 and "You translate Spanish (Español), not French (Français)" in upload.text
+    assert "signed in as a translator for Spanish (Español)" in upload.text  # languages by name, not by code
     assert fr.read_bytes() == fr_before and (cfg.content / "pages" / "rights" / "index.md").read_bytes() == content_before
     assert "mallory" not in Accounts(cfg).names() and not (cfg.locales / "de").exists()
     assert client.get("/admin/download/es.po").status_code == 200 and client.get("/admin/download/messages.pot").status_code == 200
@@ -232,7 +235,7 @@ def test_accounts_are_added_and_removed_in_the_console_and_a_removed_account_is_
     stored = json.loads((cfg.data / "accounts.json").read_text())
     assert stored["ana"].startswith("scrypt$")  # an admin stays in the format before roles: an old file reads the same
     page = client.get("/admin/accounts/").text
-    assert "Translator of es, fr" in page
+    assert "Translator of Spanish (Español), French (Français)" in page  # names, not codes
 
     with TestClient(create_server_app(cfg), base_url="https://testserver") as other:
         sign_in(other, "rosa")
@@ -242,7 +245,10 @@ def test_accounts_are_added_and_removed_in_the_console_and_a_removed_account_is_
         assert r.status_code == 303
         assert other.get("/admin/translations/fr/units").status_code == 403  # applies to the open session at once
         r = client.post("/admin/accounts/", data={"csrf": csrf, "action": "remove", "name": "rosa"}, follow_redirects=False)
-        assert r.status_code == 303 and "rosa" not in Accounts(cfg).names()
+        assert r.status_code == 200 and "Yes, remove rosa" in r.text and "rosa" in Accounts(cfg).names()  # a confirm step first
+        assert other.get("/admin/translations/").status_code == 200  # nothing changed: still signed in
+        r = client.post("/admin/accounts/", data={"csrf": csrf, "action": "remove", "name": "rosa", "confirm": "yes"})
+        assert r.status_code == 200 and "rosa was removed" in r.text and "rosa" not in Accounts(cfg).names()
         assert not [s for s in Sessions(cfg).listing() if s.user == "rosa"]  # its sessions ended
         gone = other.get("/admin/translations/", follow_redirects=False)
         assert gone.status_code == 303 and gone.headers["location"] == "/admin/login"
@@ -264,14 +270,23 @@ def test_the_cli_adds_a_translator(cfg: Config) -> None:
 def test_a_language_added_in_the_console_is_a_draft_at_zero(client: TestClient, cfg: Config) -> None:
     csrf = sign_in(client, "ana")
     form = client.get("/admin/languages/").text
-    assert '<option value="de">German · Deutsch (de)</option>' in form and 'value="es"' not in form  # native names; not twice
+    assert '<option value="de">Deutsch — German (de)</option>' in form and 'value="es"' not in form  # native names; not twice
+    assert re.search(r'<select name="tag" required[^>]*>\s*<option value="" selected>Choose a language</option>', form)  # no default pick
+    options = re.findall(r'<option value="([^"]+)">[^<]* — ([^<]*) \(\1\)</option>', form)
+    assert len(options) > 300 and [e.casefold() for _, e in options] == sorted(e.casefold() for _, e in options)  # by English name
+    assert not [t for t, _ in options if "_" in t or t.count("-") > 1] and "apc-SY" not in form  # BCP 47, named by CLDR
+    assert "Choose a language to add. It starts with nothing translated" in form and "CLDR" not in form
+    found = client.get("/admin/languages/", params={"q": "kinyar"}).text  # a search box for 1000 languages
+    assert re.findall(r'<option value="([^"]*)"', found) == ["", "rw", "rw-RW"] and "Ikinyarwanda — Kinyarwanda (rw)" in found
+    r = client.post("/admin/languages/", data={"csrf": csrf, "tag": ""})
+    assert r.status_code == 422 and "Choose a language from the list first." in r.text
     r = client.post("/admin/languages/", data={"csrf": csrf, "tag": "xx-Nowhere"})
-    assert r.status_code == 422 and "not one CLDR knows" in r.text
+    assert r.status_code == 422 and "not a language CLDR can name" in r.text and not (cfg.locales / "xx_Nowhere").exists()
     r = client.post("/admin/languages/", data={"csrf": csrf, "tag": "de"}, follow_redirects=False)
     assert r.status_code == 303
     page = client.get(r.headers["location"]).text
-    assert "Added de" in page and row_percent(page, "German") == 0.0
-    assert re.search(r"<td>German \(<span[^>]*>Deutsch</span>\).*?</td><td>0.0%</td><td>draft", page)
+    assert "Added German (Deutsch)" in page and row_percent(page, "German") == 0.0
+    assert re.search(r"<td>German \(<span[^>]*>Deutsch</span>\).*?</td><td>0.0%</td><td>draft: 0 of \d+ texts reviewed</td>", page)
     po = polib.pofile(str(cfg.locales / "de" / "LC_MESSAGES" / "messages.po"))
     assert po.metadata["Language"] == "de" and po.metadata["X-Review-Status"] == "draft" and "nplurals=2" in po.metadata["Plural-Forms"]
     pot = polib.pofile(str(cfg.locales / "messages.pot"))
@@ -374,7 +389,7 @@ def test_a_language_whose_every_unit_is_reviewed_is_no_longer_a_draft(client: Te
                     follow_redirects=False)
     assert r.status_code == 303
     page = client.get("/admin/translations/").text
-    assert re.search(r"<td>reviewed \(\d+ of \d+ units\)", page), page
+    assert re.search(r"<td>reviewed: (\d+) of \1 texts</td>", page), page
     sign_in(client, "ana")
     preview = client.get("/admin/preview/es/rights/school/").text
     assert "draft-notice" not in preview and "Conozca" in client.get("/admin/preview/es/rights/").text
@@ -406,3 +421,89 @@ def test_an_unreadable_catalog_is_said_in_words_without_a_server_path(client: Te
     r = client.get("/admin/translations/es/units")
     assert r.status_code == 422 and "Nothing can be edited until this is corrected" in r.text and "invalid catalog syntax" in r.text
     assert str(cfg.locales.parent) not in r.text and "locales/es/LC_MESSAGES/messages.po:" in r.text
+
+
+# -- the polish a reviewer asked for (a non-programmer admin and a translator, on a phone) ---------------------------------
+
+
+def test_a_save_from_a_filtered_list_says_what_was_saved_and_links_back_to_it(client: TestClient, cfg: Config) -> None:
+    path = cfg.locales / "es" / "LC_MESSAGES" / "messages.po"
+    po = polib.pofile(str(path), wrapwidth=0)
+    entry = next(e for e in po if e.msgid == SECOND)
+    entry.flags.append("fuzzy")
+    entry.previous_msgid = "These pages follow the advice of our school district and the City of Hartford."
+    po.save()
+    csrf = sign_in(client, "tere")
+    fuzzy = client.get("/admin/translations/es/units", params={"state": "fuzzy"}).text
+    uid = unit_id(entry)
+    section = fuzzy[fuzzy.index(f'id="u-{uid}"'):]
+    section = section[: section.index("</form>")]
+    assert "follow the <del>advice of </del><ins>guidance provided by </ins>our school " in section  # the changed words only
+    rows = re.search(r'<textarea name="text" lang="es" rows="(\d+)"', section)
+    assert rows and int(rows.group(1)) >= 3
+    assert re.search(r'>Other texts of “[^”<]+”</a>', fuzzy) and "all of <code>" not in fuzzy
+    assert "draft: 0 of" in fuzzy and "texts reviewed" in fuzzy
+
+    r = client.post("/admin/translations/es/units", data={"csrf": csrf, "unit": uid, "text": entry.msgstr, "action": "save", "state": "fuzzy"})
+    assert r.status_code == 200 and "0 units" in r.text  # it left the filter, but the page says what happened:
+    assert "Saved: “These pages follow the guidance provided by our school…”" in r.text
+    link = re.search(r'<a href="\?(q=[^"]+)">Show that text again</a>', r.text)
+    assert link and uid in link.group(1)
+    again = client.get("/admin/translations/es/units?" + link.group(1).replace("&amp;", "&")).text
+    assert "1 unit" in again and f'id="u-{uid}"' in again
+    r = client.post("/admin/translations/es/units", data={"csrf": csrf, "unit": uid, "text": entry.msgstr, "action": "review", "state": "fuzzy"})
+    assert "Saved and marked reviewed: “These pages follow" in r.text
+
+    r = client.post("/admin/translations/es/units", data={"csrf": csrf, "unit": uid, "text": "Vea **esto", "action": "save"})
+    assert r.status_code == 422
+    said = re.search(r"[Tt]ranslation of “([^”]*)”", r.text)
+    assert said and said.group(1).endswith("…") and SECOND.startswith(said.group(1)[:-1])  # cut at a word, marked
+    assert SECOND[len(said.group(1)) - 1] == " "
+
+
+def test_a_refused_account_keeps_what_was_typed_and_says_every_problem_beside_its_field(client: TestClient, cfg: Config) -> None:
+    csrf = sign_in(client, "ana")
+    r = client.post("/admin/accounts/", data={"csrf": csrf, "action": "add", "name": "ro sa", "password": "short", "role": "translator"})
+    assert r.status_code == 422 and "ro sa" not in Accounts(cfg).names()
+    form = r.text[r.text.index('id="add-account"'):]
+    for field, words in [("name", "letters, digits"), ("password", "at least 12 characters; this one has 5"),
+                         ("languages", "at least one language")]:
+        m = re.search(rf'<span class="error" id="{field}-error">([^<]*)</span>', form)
+        assert m and words in m.group(1), field  # all three at once, each beside its field
+    assert 'aria-describedby="name-error"' in form and 'aria-describedby="password-error"' in form
+    assert 'value="ro sa"' in form and "short" not in form  # the name is kept; the password never
+    assert re.search(r'value="translator" checked', form)
+    r = client.post("/admin/accounts/", data={"csrf": csrf, "action": "add", "name": "rosa", "password": "short", "role": "translator",
+                                              "languages": ["fr"]})
+    form = r.text[r.text.index('id="add-account"'):]
+    assert r.status_code == 422 and 'value="rosa"' in form and "name-error" not in form and "languages-error" not in form
+    assert re.search(r'value="fr" checked> French \(fr\)', form) and re.search(r'value="es"> Spanish \(es\)', form)  # names, kept ticks
+    assert form.index("French (fr)") < form.index("Spanish (es)")  # by English name
+    assert re.search(r'<button type="submit" class="danger">Remove tere</button>', r.text)
+    assert re.search(r'<button type="submit">Reset password</button>', r.text)  # distinct from Remove
+    assert "<table" not in r.text and 'class="account-cards"' in r.text  # cards that fit a phone
+    login = client.get("/admin/login").text
+    assert "on the console's Accounts page" in login and "first admin account" in login
+
+
+@pytest.mark.browser
+def test_the_languages_and_accounts_pages_fit_a_phone(live, browser) -> None:  # type: ignore[no-untyped-def]
+    server, _cfg = live
+    ctx = browser.new_context(service_workers="block", viewport={"width": 390, "height": 844})
+    try:
+        page = ctx.new_page()
+        browser_sign_in(page, server.url, "ana")
+        fits = "() => [...document.querySelectorAll('main *')].filter(e => e.getBoundingClientRect().right > 391).map(e => e.outerHTML.slice(0, 80))"
+        wide = "() => document.querySelector('main').scrollWidth - document.querySelector('main').clientWidth"
+        page.goto(server.url + "/admin/languages/")
+        button = page.get_by_role("button", name="Add this language")
+        box = button.bounding_box()
+        assert box and box["width"] < 300 and box["x"] + box["width"] <= 390  # its own width, its words visible
+        assert page.evaluate(fits) == [] and page.evaluate(wide) <= 0
+        page.goto(server.url + "/admin/accounts/")
+        assert page.evaluate(fits) == [] and page.evaluate(wide) <= 0  # no table cut off: cards
+        page.goto(server.url + "/admin/translations/es/units")
+        style = page.evaluate("() => { const s = getComputedStyle(document.querySelector('textarea')); return [s.fontFamily, s.fontWeight]; }")
+        assert "monospace" not in style[0] and style[1] == "400"
+    finally:
+        ctx.close()

@@ -191,7 +191,7 @@ def _translation_problem(e: polib.POEntry, text: str) -> str | None:
         markup.validate_inline(text)
         want_sig, got_sig = markup.signature(e.msgid), markup.signature(text)
     except ContentError as err:
-        return f"translation of {e.msgid[:40]!r}: {err.problem.message}"
+        return f"translation of “{_first_words(e.msgid)}”: {err.problem.message}"
     if want_sig[0] != got_sig[0]:
         return f"translation changes the links of its source: expected targets {list(want_sig[0])}, found {list(got_sig[0])}"
     if want_sig[1:] != got_sig[1:]:
@@ -230,3 +230,12 @@ def raise_problems(catalogs: list[Catalog]) -> None:
     problems = [p for c in catalogs for p in problems_in(c)]
     if problems:
         raise ContentErrors(problems)
+
+
+def _first_words(text: str, limit: int = 50) -> str:
+    """`text` cut at a word boundary near `limit` characters, "…" marking what was left off."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    head = text[:limit]
+    return (head.rsplit(" ", 1)[0] if " " in head else head).rstrip(" ,;:.") + "…"

@@ -155,14 +155,17 @@ def save_unit(path: Path, uid: str, texts: list[str], review: bool, who: str, no
 
 @functools.lru_cache(maxsize=1)
 def cldr_languages() -> tuple[tuple[str, str, str], ...]:
-    """Every locale CLDR (Babel) knows, as (BCP 47 tag, native name, English name), by English name."""
+    """The locales CLDR (Babel) can name, as (BCP 47 tag, native name, English name), by English name: a
+    language, or a language with a script or a region (es, zh-Hans, fa-AF); none that CLDR names only by its code."""
     found = []
     for ident in localedata.locale_identifiers():
         try:
             loc = Locale.parse(ident)
         except (UnknownLocaleError, ValueError):
             continue
-        native, english = loc.get_display_name(loc) or ident, loc.get_display_name("en") or ident
+        native, english = loc.get_display_name(loc), loc.get_display_name("en")
+        if ident.count("_") > 1 or loc.variant or not native or not english or ident in (native, english):
+            continue
         found.append((ident.replace("_", "-"), native[:1].upper() + native[1:], english))
     return tuple(sorted(found, key=lambda t: (t[2].lower(), t[0])))
 
@@ -175,8 +178,10 @@ def new_catalog(locales: Path, tag: str) -> str | None:
     """Create the catalog of language `tag` (a BCP 47 tag CLDR knows) from messages.pot, as a draft with
     nothing translated. Return None, or why it was refused (nothing is written then)."""
     tag = tag.strip()
+    if not tag:
+        return "Choose a language from the list first."
     if tag not in {t for t, _, _ in cldr_languages()}:
-        return "Pick a language from the list: that tag is not one CLDR knows."
+        return "Choose a language from the list: that one is not a language CLDR can name."
     if tag.lower() == "en" or tag.lower().startswith("en-"):
         return "English is the source language: its text is the content itself."
     path = catalog_path(locales, tag)

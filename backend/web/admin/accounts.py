@@ -11,33 +11,65 @@ from __future__ import annotations
 import datetime as dt
 import getpass
 import sys
+import urllib.parse
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from ... import releases
 from ...config import Config
-from .auth import ADMIN, TRANSLATOR, Accounts, Session, Sessions
+from .auth import ADMIN, NAME, TRANSLATOR, Accounts, Session, Sessions, checked_languages
 from .base import Console
 
 
 class AccountPages(Console):
     async def accounts_page(self, request: Request, session: Session) -> Response:
         errors: dict[str, str] = {}
+        typed: dict[str, Any] = {"name": "", "role": ADMIN, "languages": []}
+        confirming = ""
         if request.method == "POST":
             form = request.state.form
             action, name = str(form.get("action", "")), str(form.get("name", "")).strip()[:64]
             role = TRANSLATOR if form.get("role") == TRANSLATOR else ADMIN
-            languages = [str(v) for v in form.getlist("languages")]
-            try:
-                done = await self._account_action(session, action, name, role, languages, str(form.get("password", ""))[:1024])
-            except ValueError as e:
-                errors[f"{action}:{name}" if action != "add" else "add"] = f"{str(e)[:1].upper()}{str(e)[1:]}. Nothing was changed."
-            else:
-                return RedirectResponse(f"/admin/accounts/?done={done}", status_code=303)
-        tags = [r["language"] for r in (await self.state(pending=False))["rows"]]
+            languages = [str(v)[:40] for v in form.getlist("languages")][:50]
+            password = str(form.get("password", ""))[:1024]
+            if action == "add":
+                typed = {"name": name, "role": role, "languages": languages}  # kept when refused; never the password
+                errors = self._add_problems(name, password, role, languages)
+            admins = [a.name for a in self.accounts.listing() if a.is_admin]
+            if action == "remove" and form.get("confirm") != "yes" and name in self.accounts.names() and admins != [name]:
+                confirming = name  # the server removes nobody without the confirmation step
+            elif not errors:
+                try:
+                    done = await self._account_action(session, action, name, role, languages, password)
+                except ValueError as e:
+                    errors[f"{action}:{name}" if action != "add" else "name"] = f"{str(e)[:1].upper()}{str(e)[1:]}. Nothing was changed."
+                else:
+                    return RedirectResponse(f"/admin/accounts/?{urllib.parse.urlencode({'done': done, 'account': name})}", status_code=303)
+        rows = sorted((await self.state(pending=False))["rows"], key=lambda r: (str(r["english_name"]).casefold(), r["language"]))
+        tags = [(r["language"], f"{r['english_name']} ({r['language']})") for r in rows]
         return self.page("accounts.html", request, session, status=422 if errors else 200, accounts=self.accounts.listing(), tags=tags,
-                         errors=errors, done=request.query_params.get("done", "")[:40])
+                         errors=errors, typed=typed, confirming=confirming, done=request.query_params.get("done", "")[:40],
+                         account=request.query_params.get("account", "")[:64])
+
+    def _add_problems(self, name: str, password: str, role: str, languages: list[str]) -> dict[str, str]:
+        """Every reason a new account would be refused, each under the field it concerns (nothing is saved then)."""
+        problems: dict[str, str] = {}
+        if not NAME.match(name):
+            problems["name"] = "Write a name of 1 to 64 letters, digits, dots, dashes or underscores, such as maria or m.lopez."
+        elif name in self.accounts.names():
+            problems["name"] = f"There is already an account {name}. Choose another name."
+        if not password:
+            problems["password"] = "Write a password of at least 12 characters."
+        elif len(password) < 12:
+            problems["password"] = f"A password needs at least 12 characters; this one has {len(password)}."
+        if role == TRANSLATOR:
+            try:
+                checked_languages(languages)
+            except ValueError as e:
+                problems["languages"] = f"{str(e)[:1].upper()}{str(e)[1:]}: tick the languages this translator works on."
+        return problems
 
     async def _account_action(self, session: Session, action: str, name: str, role: str, languages: list[str], password: str) -> str:
         """Do one action of the Accounts page; return a word for the page that follows; raise ValueError saying what is wrong."""

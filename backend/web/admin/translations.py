@@ -30,12 +30,14 @@ from starlette.responses import FileResponse, PlainTextResponse, RedirectRespons
 
 from ... import releases
 from ..._files import atomic_json, atomic_write
+from ...config import Config
 from ...errors import ContentError, Problem
 from ...i18n import catalog_problems, read_catalog, review
 from ...i18n.extract import follow_source
 from ...policy import UPLOAD_LIMIT
 from .auth import Session
 from .base import Console
+from .words import first_words, language_name, languages_named, named, rows_for, word_diff
 
 STAGED_SECONDS = 24 * 3600
 PER_PAGE = 25  # units on one page of a language's translations
@@ -59,12 +61,25 @@ class Translations(Console):
             where = Path(where.name)
         return f"{where.as_posix()}{f':{problem.line}' if problem.line else ''}: {problem.message}"
 
+    def __init__(self, cfg: Config):
+        super().__init__(cfg)
+        self.env.filters["language"] = self.language_label  # a tag as a person names it, on every console page
+
+    def language_label(self, tag: str) -> str:
+        """A language by its names, as its catalog gives them ("Dari (دری)") once the status is known, else as CLDR does."""
+        for row in self._state[1].get("rows", []) if self._state else []:
+            if row["language"] == tag:
+                return named(str(row["english_name"]), str(row["name"]))
+        return language_name(tag)
+
     def _not_yours(self, request: Request, session: Session, tag: str) -> Response:
-        return self.refused(request, session, f"You translate {', '.join(session.languages)}, not {tag}. Nothing was changed.")
+        said = languages_named(session.languages, self.language_label)
+        return self.refused(request, session, f"You translate {said}, not {self.language_label(tag)}. Nothing was changed.")
 
     async def _rows(self, session: Session) -> list[dict[str, Any]]:
         """The status table's rows this account may see (all of them for an admin)."""
-        return [r for r in (await self.state(pending=False))["rows"] if session.may_translate(r["language"])]
+        rows = [r for r in (await self.state(pending=False))["rows"] if session.may_translate(r["language"])]
+        return sorted(rows, key=lambda r: (str(r["english_name"]).casefold(), r["language"]))
 
     async def translations(self, request: Request, session: Session) -> Response:
         added = request.query_params.get("added", "")
@@ -181,10 +196,12 @@ class Translations(Console):
         listed = shown[(number - 1) * PER_PAGE : number * PER_PAGE]
         for uid in [k for k in errors if k not in {u.id for u in listed}]:
             errors["_form"] = errors.pop(uid)  # a unit not on this page (or no longer there): said at the top
+        saved = next((u for u in every if u.id == request.query_params.get("saved", "")), None) if request.method != "POST" else None
+        titles = {u.context: u.msgid for u in every if u.comment.startswith("Title of")}
         return self.page(
             "units.html", request, session, status=422 if errors else 200, tag=tag, row=row, view=view, counts=counts,
-            units=listed, found=len(shown), number=number, pages=pages, errors=errors,
-            typed=typed, saved=request.query_params.get("saved", ""), states=review.STATES, query=functools.partial(_query, view),
+            units=listed, found=len(shown), number=number, pages=pages, errors=errors, typed=typed, saved=saved, titles=titles,
+            states=review.STATES, query=functools.partial(_query, view), first_words=first_words, rows_for=rows_for, word_diff=word_diff,
         )
 
     async def languages(self, request: Request, session: Session) -> Response:
@@ -199,8 +216,11 @@ class Translations(Console):
                 return RedirectResponse(f"/admin/translations/?added={tag}", status_code=303)
             error = refusal
         have = {r["language"].lower() for r in await self._rows(session)}
-        choices = [c for c in await self.offload(review.cldr_languages) if c[0].lower() not in have and c[0].lower() != "en"]
-        return self.page("languages.html", request, session, status=422 if error else 200, choices=choices, error=error)
+        q = " ".join(str(request.query_params.get("q", "")).split())[:60]
+        choices = [c for c in await self.offload(review.cldr_languages) if c[0].lower() not in have and not c[0].lower().startswith("en")
+                   and (not q or any(q.casefold() in part.casefold() for part in c))]
+        return self.page("languages.html", request, session, status=422 if error else 200, choices=choices, error=error, q=q,
+                         chosen=str(request.state.form.get("tag", "")) if request.method == "POST" else "")
 
 
 def _view(params: Any) -> dict[str, Any]:
@@ -219,6 +239,8 @@ def _query(view: dict[str, Any], **changes: Any) -> str:
 
 def _matches(unit: review.Unit, q: str) -> bool:
     if not q:
+        return True
+    if q == unit.id:
         return True
     q = q.casefold()
     return any(q in text.casefold() for text in (unit.msgid, unit.msgid_plural, unit.context, unit.comment, *unit.texts))
