@@ -71,7 +71,7 @@ class Dashboard(Console):
         except releases.PublishError as e:
             return await self.dashboard(request, session, errors=[plain_error(str(e))])
         return await self.dashboard(request, session, message=f"Published release {record.get('number', '')}: "
-                                    f"{pages_changed(record['changes'])}. Families get it the next time their phone checks for updates.")
+                                    f"{pages_changed(record['changes'], seen_pages(pending))}. Families get it the next time their phone checks for updates.")
 
     async def rollback(self, request: Request, session: Session) -> Response:
         """GET: which release would be served again and what that changes. POST with confirm=yes: roll back."""
@@ -130,18 +130,20 @@ SIDE_PAGES = ("search/",)  # pages that change only because another did: the sea
 CARD_PAGES = ("share/card/", "share/print/")  # the printed wallet card and flyer, which carry the directory's phones
 
 
-def pages_changed(diff: dict[str, dict[str, list[str]]]) -> str:
+def pages_changed(diff: dict[str, dict[str, list[str]]], seen: list[str] | None = None) -> str:
     """How many pages (counted once, whatever the languages) a release changed, in words: the pages a person
-    edited, not the search page or the printed wallet card that follow them."""
+    edited, not the search page or the printed wallet card that follow them. `seen`: the pages whose words
+    change (pending.describe's), when known; the wallet card is named only when its words change."""
     paths = {u.split("/", 2)[-1] for d in diff.values() for k in ("changed", "added", "removed") for u in d.get(k, []) if u.endswith("/")}
     languages = len(diff)
-    cards = any(p.endswith(CARD_PAGES) for p in paths)
-    seen = {p for p in paths if not p.endswith(SIDE_PAGES + CARD_PAGES)}
-    if not seen:
+    worded = {p.lstrip("/") for p in seen} if seen is not None else paths
+    cards = any(p.endswith(CARD_PAGES) for p in worded) and (seen is not None or all(p.endswith(SIDE_PAGES + CARD_PAGES) for p in paths))
+    counted = {p for p in worded if not p.endswith(SIDE_PAGES + CARD_PAGES)}
+    if not counted:
         if cards:
             return "only the printed wallet card changed"
         return "no page changed" if not diff else "only files behind the pages changed"
-    n = len(seen)
+    n = len(counted)
     return (f"{n} page{'s' if n != 1 else ''} changed" + (" (and the printed wallet card)" if cards else "")
             + (f", in {languages} languages" if languages > 1 else ""))
 
@@ -163,8 +165,15 @@ def warning_rows(warnings: dict[str, list[str]]) -> list[dict[str, Any]]:
     for kind, items in warnings.items():
         if items:
             one, many = WARNINGS.get(kind, (kind.replace("_", " "), kind.replace("_", " ")))
-            rows.append({"summary": f"{len(items)} {one if len(items) == 1 else many}", "items": items})
+            rows.append({"summary": f"{len(items)} {one if len(items) == 1 else many}", "lines": items})
     return rows
+
+
+def seen_pages(pending: dict[str, Any]) -> list[str] | None:
+    """The pages whose words a publish changes (pending.describe's groups), or None when some are only counted."""
+    if pending.get("more_pages"):
+        return None
+    return [p["path"] for g in pending.get("groups", []) for p in g["pages"]]
 
 
 def release_rows(kept: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -173,7 +182,8 @@ def release_rows(kept: list[dict[str, Any]]) -> list[dict[str, Any]]:
     for r in kept:
         number = r.get("number")
         label = f"Release {number}" if number is not None else "The content served before any publish"
-        what = "the default content, before the first publish" if r.get("number") == 0 else pages_changed(r.get("changes") or {})
+        default = number == 0 or (number is None and r.get("action") in ("", "default"))
+        what = "the default content, before the first publish" if default else pages_changed(r.get("changes") or {})
         again = f"; served again since {when(r['time'])}, by {r['who']}" if r.get("action") == "rollback" else ""
         by = "" if r.get("number") == 0 or r.get("published_by") in ("serve", "(built by serve)") else r.get("published_by", "")
         rows.append({**r, "label": label, "phrase": label if number is not None else label[:1].lower() + label[1:],

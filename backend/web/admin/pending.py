@@ -93,7 +93,7 @@ def word_diff(before: list[str], after: list[str]) -> dict[str, Any]:
     """The changed places between two texts: for each, the words before (removed ones in <del>) and after
     (added ones in <ins>), with CONTEXT unchanged words either side. HTML-escaped."""
     matcher = difflib.SequenceMatcher(None, before, after, autojunk=False)
-    places: list[dict[str, str]] = []
+    places: list[dict[str, Any]] = []
     what: list[list[str]] = []  # the removed and added words alone: pages changed alike group together
     groups = list(matcher.get_grouped_opcodes(CONTEXT))
     for op, b1, b2, a1, a2 in matcher.get_opcodes():
@@ -118,7 +118,12 @@ def word_diff(before: list[str], after: list[str]) -> dict[str, Any]:
         if last[2] < len(before) or last[4] < len(after):
             old.append("…")
             new.append("…")
-        places.append({"before": " ".join(old), "after": " ".join(new)})
+        place = {"before": " ".join(old), "after": " ".join(new)}
+        same = next((p for p in places if p["before"] == place["before"] and p["after"] == place["after"]), None)
+        if same is not None:  # a text a page repeats (the wallet card's cards): shown once, with how many times
+            same["times"] = int(same.get("times", 1)) + 1
+        else:
+            places.append(place)
     return {"places": places, "more": max(0, len(groups) - MAX_CHANGES), "count": len(groups), "what": what}
 
 
