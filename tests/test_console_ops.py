@@ -300,6 +300,7 @@ def test_the_dashboard_speaks_plainly_and_puts_the_edits_before_the_warnings(cli
     served = dashboard.split("<h2>What families see now</h2>")[1].split("</p>")[0]
     assert served.endswith(" · the default content, before the first publish") and "code" not in served and "serve " not in served
     assert "compared with what families see now (the content served before any publish):" in dashboard
+    assert "in place of the content served before any publish (" in client.get("/admin/publish").text
     edit_at, warnings_at = dashboard.index('<h2 id="edit">Edit the English content</h2>'), dashboard.index("<h2>Content warnings</h2>")
     assert edit_at < warnings_at and dashboard.index("<h2>Translations</h2>") < edit_at
     warnings = dashboard[warnings_at:]
@@ -311,6 +312,8 @@ def test_the_dashboard_speaks_plainly_and_puts_the_edits_before_the_warnings(cli
     after = client.get("/admin/").text
     assert re.search(r'<p id="build-progress" role="status">Last publish took [\d.]+ s\.</p>', after), after
     assert re.search(r"<details><summary>Technical details</summary><p class=\"hint\">\d+ pages rendered, \d+ reused", after)
+    asked = client.get(f"/admin/rollback?release={default}").text
+    assert "edit them back, or they go out with the next publish" in asked and "Go back to Release 0?" in asked
     r = client.post("/admin/rollback", data={"csrf": csrf, "release": default, "confirm": "yes"})
     assert "Edit them back, or they go out with the next publish." in r.text and "unless they are undone" not in r.text
     assert "Last publish" not in r.text and "build-progress" not in r.text  # not shown as what is served after a rollback
@@ -334,6 +337,7 @@ def test_the_edit_page_speaks_plainly_and_links_preview_and_dashboard(client: Te
     assert "Sources: which of the district&#39;s sources this page cites" in page and "ids, comma-separated" not in page
     assert "Position in its section (1 = first)" in page and "Order among its siblings" not in page
     assert "<details><summary>How to format text</summary>" in page
+    assert "<summary>The district's sources and their short names</summary>" in page and "<li><strong>hps-2024</strong>: Hartford" in page
     saved = page.split('<p class="ok" role="status">')[1].split("</p>")[0]
     assert '<a href="/admin/preview/en/rights/hartford/">' in saved and '<a href="/admin/">the dashboard</a>' in saved
     assert client.get("/admin/preview/en/rights/hartford/").status_code == 200
