@@ -302,7 +302,8 @@ def test_the_dashboard_speaks_plainly_and_puts_the_edits_before_the_warnings(cli
     assert "compared with what families see now (the content served before any publish):" in dashboard
     assert "in place of the content served before any publish (" in client.get("/admin/publish").text
     edit_at, warnings_at = dashboard.index('<h2 id="edit">Edit the English content</h2>'), dashboard.index("<h2>Content warnings</h2>")
-    assert edit_at < warnings_at and dashboard.index("<h2>Translations</h2>") < edit_at
+    assert dashboard.index("<h3>What will change</h3>") < edit_at < dashboard.index("<h2>Releases</h2>") < warnings_at
+    assert edit_at < dashboard.index("<h2>Translations</h2>") < warnings_at
     warnings = dashboard[warnings_at:]
     assert "<summary>1 translation is a draft not yet reviewed by a person</summary>" in warnings
     assert warnings.count("a draft not yet reviewed by a person</li>") == 1  # the file itself, folded in the details
