@@ -67,7 +67,8 @@ def check_report(inputs: Inputs) -> dict[str, list[str]]:
             if p.federal_policy and p.review_by > add_months(p.as_of, FEDERAL_REVIEW_MONTHS)
         ],
         "corrections_without_source": [
-            f"{p.file}:{c.line}: the correction of {c.date} cites no source; add one to [[sources]] in site.toml and to its sources"
+            f"{p.file}:{c.line}: the correction of {c.date} cites no source; "
+            "name the document it comes from among its sources (a new document goes first in the district's list of sources)"
             for p in content.pages
             for c in p.corrections
             if not c.sources

@@ -13,6 +13,7 @@ import sys
 import tomllib
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from starlette.testclient import TestClient
@@ -187,13 +188,15 @@ def test_releases_read_in_plain_words_with_the_hash_as_a_detail(client: TestClie
     edit_page(cfg, new="No Hartford resident at all will be detained")
     text = publish(client, csrf)
     rid = releases.current_id(cfg)
-    assert re.search(r"Published release 1: \d+ pages? changed, in 2 languages", text), text
+    assert "Published release 1: 1 page changed (and the printed wallet card), in 2 languages." in text, text
     dashboard = client.get("/admin/").text
     row = re.search(r"<strong>Release 1</strong> \(families see this one\)<br>(\d{1,2} [A-Z][a-z]+ 2\d{3}, \d\d:\d\d UTC) · by ana", dashboard)
     assert row, dashboard
-    assert re.search(r"<td>\d+ pages? changed, in 2 languages</td>", dashboard)
-    assert "<strong>Release 0</strong>" in dashboard and "the content served before the first publish" in dashboard
-    assert rid and dashboard.count(rid) == dashboard.count(f"Code {rid}") + dashboard.count(f"(code {rid})")  # only as a detail
+    assert '<td data-label="What changed">1 page changed, in 2 languages</td>' in dashboard  # the search page not counted
+    assert "<strong>Release 0</strong>" in dashboard and "the default content, before the first publish" in dashboard
+    assert "serve" not in re.sub(r"<[^>]+>", " ", dashboard).replace("served", "")  # not "by serve", "(built by serve)"
+    assert rid and dashboard.count(rid) == dashboard.count(f"Code {rid}") + dashboard.count(f"Release code {rid}")  # only as a detail
+    assert f"<details><summary>Details</summary><p class=\"hint\">Release code {rid}</p></details>" in dashboard
 
 
 def test_pages_and_services_are_added_from_the_console(client: TestClient, cfg: Config) -> None:
@@ -266,3 +269,121 @@ def test_release_numbers_follow_the_history_and_read_old_records() -> None:
     assert releases.numbers(old) == {"a": 1, "b": 2} and releases.next_number(old) == 3
     new = [{"id": "d", "action": "default", "number": 0}, {"id": "e", "action": "publish", "number": 1}, {"id": "d", "action": "rollback"}]
     assert releases.numbers(new) == {"d": 0, "e": 1} and releases.next_number(new) == 2
+
+
+def what_will_change(dashboard: str) -> str:
+    return dashboard.split("<h3>What will change</h3>")[1].split("<h2>Releases</h2>")[0]
+
+
+def test_what_will_change_names_each_language_english_first_and_says_what_shows_in_english(client: TestClient, cfg: Config) -> None:
+    sign_in(client)
+    edit_page(cfg)
+    section = what_will_change(client.get("/admin/").text)
+    article = section.split('<article class="change">')[1]
+    assert "Hartford&#39;s immigrant rights law" in article
+    english, spanish = article.index("<details open><summary>English: "), article.index("<details><summary>Spanish (Español): ")
+    assert english < spanish  # English first and open, the others folded
+    assert "This text will show in English in the 1 other language until it is translated again." in article
+    assert "— es:" not in section and "— en:" not in section
+    assert "(en\u00a0inglés)</ins>" in article  # the "shown in English" marker is one token, inside the change
+    assert "Also updated behind the scenes: each language&#39;s search (2 languages)." in section
+    assert "whose words stay the same" not in section and "search index" not in section
+    card = section.split('<article class="change">')[2]
+    assert "Wallet cards to print" in card and card.count('<div class="diff">') == 3  # each card's change shown once (Spanish: its front, its English back)
+    assert "(The same change 8 times on this page.)" in card
+
+
+def test_the_dashboard_speaks_plainly_and_puts_the_edits_before_the_warnings(client: TestClient, cfg: Config) -> None:
+    csrf = sign_in(client)
+    edit_page(cfg, "No Hartford resident will be detained", "No Hartford resident will ever be detained")
+    dashboard = client.get("/admin/").text
+    served = dashboard.split("<h2>What families see now</h2>")[1].split("</p>")[0]
+    assert served.endswith(" · the default content, before the first publish") and "code" not in served and "serve " not in served
+    assert "compared with what families see now (the content served before any publish):" in dashboard
+    assert "in place of the content served before any publish (" in client.get("/admin/publish").text
+    edit_at, warnings_at = dashboard.index('<h2 id="edit">Edit the English content</h2>'), dashboard.index("<h2>Content warnings</h2>")
+    assert dashboard.index("<h3>What will change</h3>") < edit_at < dashboard.index("<h2>Releases</h2>") < warnings_at
+    assert edit_at < dashboard.index("<h2>Translations</h2>") < warnings_at
+    warnings = dashboard[warnings_at:]
+    assert "<summary>1 translation is a draft not yet reviewed by a person</summary>" in warnings
+    assert warnings.count("a draft not yet reviewed by a person</li>") == 1  # the file itself, folded in the details
+    assert "[[sources]]" not in dashboard
+    default = releases.current_id(cfg)
+    publish(client, csrf)
+    after = client.get("/admin/").text
+    assert re.search(r'<p id="build-progress" role="status">Last publish took [\d.]+ s\.</p>', after), after
+    assert re.search(r"<details><summary>Technical details</summary><p class=\"hint\">\d+ pages rendered, \d+ reused", after)
+    asked = client.get(f"/admin/rollback?release={default}").text
+    assert "edit them back, or they go out with the next publish" in asked and "Go back to Release 0?" in asked
+    r = client.post("/admin/rollback", data={"csrf": csrf, "release": default, "confirm": "yes"})
+    assert "Edit them back, or they go out with the next publish." in r.text and "unless they are undone" not in r.text
+    assert "Last publish" not in r.text and "build-progress" not in r.text  # not shown as what is served after a rollback
+
+
+def test_tables_stack_as_labelled_cards_on_a_phone(client: TestClient, cfg: Config) -> None:
+    sign_in(client)
+    dashboard = client.get("/admin/").text
+    table = dashboard.split("<h2>Translations</h2>")[1].split("</table>")[0]
+    assert '<table class="stack">' in table
+    for label in ("Translated", "Fuzzy", "Untranslated", "Percent", "Review"):
+        assert f'<td data-label="{label}">' in table
+    css = client.get("/admin/admin.css").text
+    block = css.split("polish-ops")[1]
+    assert "@media (max-width: 40rem)" in block and "content: attr(data-label)" in block and "table.stack tr" in block
+
+
+def test_the_edit_page_speaks_plainly_and_links_preview_and_dashboard(client: TestClient, cfg: Config) -> None:
+    sign_in(client)
+    page = client.get("/admin/pages/rights/hartford/?saved=1").text
+    assert "Sources: which of the district&#39;s sources this page cites" in page and "ids, comma-separated" not in page
+    assert "Position in its section (1 = first)" in page and "Order among its siblings" not in page
+    assert "<details><summary>How to format text</summary>" in page
+    assert "<summary>The district's sources and their short names</summary>" in page and "<li><strong>hps-2024</strong>: Hartford" in page
+    saved = page.split('<p class="ok" role="status">')[1].split("</p>")[0]
+    assert '<a href="/admin/preview/en/rights/hartford/">' in saved and '<a href="/admin/">the dashboard</a>' in saved
+    assert client.get("/admin/preview/en/rights/hartford/").status_code == 200
+    assert "label input, label textarea, label select { font-weight: 400; }" in client.get("/admin/admin.css").text
+
+
+def test_notices_show_dates_in_words_and_delete_is_a_real_button(client: TestClient, cfg: Config) -> None:
+    csrf = sign_in(client)
+    client.post("/admin/notices/", data={"csrf": csrf, "text": "Office closed on Friday", "starts": "2026-11-20", "expires": "2026-12-01"})
+    page = client.get("/admin/notices/").text
+    assert '<td data-label="From" class="date">20 November 2026</td><td data-label="Until" class="date">1 December 2026</td>' in page
+    assert re.search(r'<form method="get" action="/admin/notices/"><input type="hidden" name="delete" value="office-closed-on-friday">'
+                     r'<button type="submit" class="delete"[^>]*>Delete…</button></form>', page), page
+    assert "button.delete { min-width: 48px; min-height: 48px; }" in client.get("/admin/admin.css").text
+    confirm = client.get("/admin/notices/?delete=office-closed-on-friday").text
+    assert "Shown from 20 November 2026 to 1 December 2026." in confirm
+
+
+FITS = """() => {
+  const width = document.documentElement.clientWidth, out = [];
+  const main = document.querySelector("main");
+  if (main.scrollWidth > main.clientWidth + 1) out.push(`main scrolls sideways: ${main.scrollWidth} px in ${main.clientWidth}`);
+  for (const cell of document.querySelectorAll("table td, table th")) {
+    const r = cell.getBoundingClientRect();
+    if (r.width && r.right > width + 1) out.push(`${cell.dataset.label || cell.textContent.trim().slice(0, 20)} ends at ${Math.round(r.right)} px`);
+  }
+  for (const b of document.querySelectorAll("button.delete")) {
+    const r = b.getBoundingClientRect();
+    if (r.width < 48 || r.height < 48) out.push(`Delete button ${r.width}x${r.height}`);
+  }
+  return out;
+}"""
+
+
+def test_the_dashboard_and_notices_fit_a_phone_in_chromium(client: TestClient, cfg: Config, browser: Any) -> None:
+    csrf = sign_in(client)
+    client.post("/admin/notices/", data={"csrf": csrf, "text": "Office closed on Friday", "starts": "2026-11-20", "expires": "2026-12-01"})
+    css = client.get("/admin/admin.css").text
+    ctx = browser.new_context(viewport={"width": 390, "height": 844}, java_script_enabled=True)
+    try:
+        page = ctx.new_page()
+        for path in ("/admin/", "/admin/notices/"):
+            body = client.get(path).text.replace('<link rel="stylesheet" href="/admin/admin.css">', f"<style>{css}</style>")
+            page.set_content(body)
+            assert page.evaluate(FITS) == [], path
+            assert page.locator("table.stack tbody tr").count() >= 1
+    finally:
+        ctx.close()

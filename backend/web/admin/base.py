@@ -4,6 +4,7 @@ running admin work off the event loop (light work in a worker thread, heavy work
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import errno
 import functools
 import logging
@@ -50,6 +51,15 @@ def storage_trouble(error: BaseException) -> str | None:
     return None
 
 
+def day(value: Any) -> str:
+    """A date in plain words, "1 December 2026" (a date, or text written YYYY-MM-DD); anything else as it is."""
+    try:
+        d = value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
+    except ValueError:
+        return str(value)
+    return f"{d.day} {d:%B %Y}"
+
+
 class Console:
     """What every part of the console shares."""
 
@@ -65,6 +75,7 @@ class Console:
         self.hashing = CapacityLimiter(HASHES_AT_ONCE)
         self.admin_work = CapacityLimiter(1)  # builds, previews, checks and edits: one at a time, off the event loop
         self.env = Environment(loader=FileSystemLoader(cfg.pwa / "templates" / "admin"), autoescape=select_autoescape())
+        self.env.filters["day"] = day
         self.css = (cfg.pwa / "admin.css").read_bytes()
         self._state: tuple[tuple[str, str, str | None], dict[str, Any]] | None = None
 

@@ -29,11 +29,15 @@ class Dashboard(Console):
         state = await self.state()
         problems: list[str] = [*(errors or []), *state["errors"]]
         kept = release_rows(await self.offload(releases.listing, self.cfg))
+        current = next((r for r in kept if r["current"]), None)
+        progress = build_progress(self.cfg)
+        if progress and not progress["running"] and (current is None or current.get("action") == "rollback"):
+            progress = None  # the last publish's figures are not what families see after a rollback
         return self.page(
             "dashboard.html", request, session, message=message,
-            current=next((r for r in kept if r["current"]), None), releases=kept[:10], pending=state["pending"], problems=problems,
-            warnings=state["warnings"], status_rows=state["rows"], content=state["content"],
-            languages=state["languages"] if not problems else [], progress=build_progress(self.cfg),
+            current=current, releases=kept[:10], pending=state["pending"], problems=problems,
+            warnings=warning_rows(state["warnings"]), status_rows=state["rows"], content=state["content"],
+            languages=state["languages"] if not problems else [], progress=progress,
         )
 
     async def progress(self, request: Request, session: Session) -> Response:
@@ -67,7 +71,7 @@ class Dashboard(Console):
         except releases.PublishError as e:
             return await self.dashboard(request, session, errors=[plain_error(str(e))])
         return await self.dashboard(request, session, message=f"Published release {record.get('number', '')}: "
-                                    f"{pages_changed(record['changes'])}. Families get it the next time their phone checks for updates.")
+                                    f"{pages_changed(record['changes'], seen_pages(pending))}. Families get it the next time their phone checks for updates.")
 
     async def rollback(self, request: Request, session: Session) -> Response:
         """GET: which release would be served again and what that changes. POST with confirm=yes: roll back."""
@@ -90,7 +94,7 @@ class Dashboard(Console):
             return await self.dashboard(request, session, errors=[plain_error(str(e))])
         return await self.dashboard(request, session, message=(
             f"{target['label']} is served again. The working content was not changed: edits made after it now show below as "
-            "changes waiting to be published, and go out with the next publish unless they are undone."))
+            "changes waiting to be published. Edit them back, or they go out with the next publish."))
 
 
 def previous_release(cfg: Config) -> str:
@@ -122,14 +126,54 @@ def when(iso: str) -> str:
     return f"{t.day} {t:%B %Y}, {t:%H:%M} UTC"
 
 
-def pages_changed(diff: dict[str, dict[str, list[str]]]) -> str:
-    """How many pages (counted once, whatever the languages) a release changed, in words."""
+SIDE_PAGES = ("search/",)  # pages that change only because another did: the search page links the new search index
+CARD_PAGES = ("share/card/", "share/print/")  # the printed wallet card and flyer, which carry the directory's phones
+
+
+def pages_changed(diff: dict[str, dict[str, list[str]]], seen: list[str] | None = None) -> str:
+    """How many pages (counted once, whatever the languages) a release changed, in words: the pages a person
+    edited, not the search page or the printed wallet card that follow them. `seen`: the pages whose words
+    change (pending.describe's), when known; the wallet card is named only when its words change."""
     paths = {u.split("/", 2)[-1] for d in diff.values() for k in ("changed", "added", "removed") for u in d.get(k, []) if u.endswith("/")}
     languages = len(diff)
-    if not paths:
+    worded = {p.lstrip("/") for p in seen} if seen is not None else paths
+    cards = any(p.endswith(CARD_PAGES) for p in worded) and (seen is not None or all(p.endswith(SIDE_PAGES + CARD_PAGES) for p in paths))
+    counted = {p for p in worded if not p.endswith(SIDE_PAGES + CARD_PAGES)}
+    if not counted:
+        if cards:
+            return "only the printed wallet card changed"
         return "no page changed" if not diff else "only files behind the pages changed"
-    n = len(paths)
-    return f"{n} page{'s' if n != 1 else ''} changed" + (f", in {languages} languages" if languages > 1 else "")
+    n = len(counted)
+    return (f"{n} page{'s' if n != 1 else ''} changed" + (" (and the printed wallet card)" if cards else "")
+            + (f", in {languages} languages" if languages > 1 else ""))
+
+
+WARNINGS = {  # each kind of content warning, summed up in one plain line (checks.check_report)
+    "missing_links": ("link is not given yet in its source", "links are not given yet in their sources"),
+    "past_review": ("page is past its review date", "pages are past their review date"),
+    "federal_policy_review": ("page about federal policy is reviewed too rarely", "pages about federal policy are reviewed too rarely"),
+    "corrections_without_source": ("correction names no source", "corrections name no source"),
+    "draft_catalogs": ("translation is a draft not yet reviewed by a person", "translations are drafts not yet reviewed by a person"),
+    "incomplete_catalogs": ("translation is incomplete (its missing parts show in English)",
+                            "translations are incomplete (their missing parts show in English)"),
+}
+
+
+def warning_rows(warnings: dict[str, list[str]]) -> list[dict[str, Any]]:
+    """One line per kind of warning ("20 translations are drafts not yet reviewed by a person"), its items folded below."""
+    rows = []
+    for kind, items in warnings.items():
+        if items:
+            one, many = WARNINGS.get(kind, (kind.replace("_", " "), kind.replace("_", " ")))
+            rows.append({"summary": f"{len(items)} {one if len(items) == 1 else many}", "lines": items})
+    return rows
+
+
+def seen_pages(pending: dict[str, Any]) -> list[str] | None:
+    """The pages whose words a publish changes (pending.describe's groups), or None when some are only counted."""
+    if pending.get("more_pages"):
+        return None
+    return [p["path"] for g in pending.get("groups", []) for p in g["pages"]]
 
 
 def release_rows(kept: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -138,9 +182,12 @@ def release_rows(kept: list[dict[str, Any]]) -> list[dict[str, Any]]:
     for r in kept:
         number = r.get("number")
         label = f"Release {number}" if number is not None else "The content served before any publish"
-        what = "the content served before the first publish" if r.get("number") == 0 else pages_changed(r.get("changes") or {})
+        default = number == 0 or (number is None and r.get("action") in ("", "default"))
+        what = "the default content, before the first publish" if default else pages_changed(r.get("changes") or {})
         again = f"; served again since {when(r['time'])}, by {r['who']}" if r.get("action") == "rollback" else ""
-        rows.append({**r, "label": label, "when": when(r.get("published", "")), "by": r.get("published_by", ""), "what": what + again})
+        by = "" if r.get("number") == 0 or r.get("published_by") in ("serve", "(built by serve)") else r.get("published_by", "")
+        rows.append({**r, "label": label, "phrase": label if number is not None else label[:1].lower() + label[1:],
+                     "when": when(r.get("published", "")), "by": by, "what": what + again})
     return sorted(rows, key=lambda r: (r["number"] if r["number"] is not None else -1, r["published"]), reverse=True)
 
 

@@ -9,9 +9,14 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 
 from ... import releases
-from ...content import editing, load
+from ...content import Content, editing, load
 from .auth import Session
 from .base import Console
+
+
+def sources_of(content: Content) -> list[tuple[str, str]]:
+    """The district's sources (site.toml's), by short name and title, for the page form's list."""
+    return [(s.id, s.title) for s in content.sources]
 
 
 class Editing(Console):
@@ -26,9 +31,11 @@ class Editing(Console):
             if not errors:
                 releases.audit(self.cfg, session.user, "edit-page", page=page_id)
                 return RedirectResponse(f"/admin/pages/{page_id}/?saved=1", status_code=303)
-            return self.page("edit_page.html", request, session, status=422, page_id=page_id, fields=fields, errors=errors, saved=False)
+            return self.page("edit_page.html", request, session, status=422, page_id=page_id, fields=fields, errors=errors, saved=False,
+                             sources=sources_of(content))
         fields = await self.offload(editing.page_fields, self.cfg, page_id)
-        return self.page("edit_page.html", request, session, page_id=page_id, fields=fields, errors={}, saved="saved" in request.query_params)
+        return self.page("edit_page.html", request, session, page_id=page_id, fields=fields, errors={}, saved="saved" in request.query_params,
+                         sources=sources_of(content))
 
     async def edit_service(self, request: Request, session: Session) -> Response:
         sid = request.path_params["service_id"]
@@ -95,7 +102,7 @@ class Editing(Console):
                 releases.audit(self.cfg, session.user, "add-page", page=page_id)
                 return RedirectResponse(f"/admin/pages/{page_id}/?saved=1", status_code=303)
         return self.page("edit_page.html", request, session, status=422 if errors else 200, page_id="", fields=fields, errors=errors,
-                         saved=False, adding=True, sections=sections)
+                         saved=False, adding=True, sections=sections, sources=sources_of(content))
 
     async def add_service(self, request: Request, session: Session) -> Response:
         content = await self.offload(load, self.cfg.content)
