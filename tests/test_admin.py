@@ -242,7 +242,7 @@ def test_valid_po_upload_shows_a_summary_then_saves(client: TestClient, cfg: Con
     token = re.search(r'name="token" value="([^"]+)"', r.text).group(1)
     sha = re.search(r'name="sha256" value="([0-9a-f]{64})"', r.text).group(1)
     r = client.post("/admin/translations/es/", data={"csrf": csrf, "token": token, "sha256": sha})
-    assert r.status_code == 200 and "Saved the es catalog" in r.text
+    assert r.status_code == 200 and "Saved the Spanish (Español) catalog" in r.text
     assert "Salir rápido" in path.read_text()
     assert any(a["action"] == "upload-catalog" for a in releases.read_audit(cfg))
 

@@ -133,7 +133,7 @@ def test_a_hostile_ui_translation_uploaded_in_the_console_is_served_inert(client
     token, sha = staged(checked.text)
     assert sha == hashlib.sha256(hostile).hexdigest()
     saved = client.post("/admin/translations/es/", data={"csrf": csrf_of(client), "token": token, "sha256": sha})
-    assert "Saved the es catalog" in saved.text
+    assert "Saved the Spanish (Español) catalog" in saved.text
     published = client.post("/admin/publish", data={"csrf": csrf_of(client), "confirm": "yes"})
     assert "Published release" in published.text, published.text
     served = cfg.releases / str(releases.current_id(cfg))
