@@ -46,7 +46,7 @@ def draw(size: int, scale: float) -> bytes:
                 y = ((py + sy) / size - 0.5) / scale + 0.5
                 hits += inside_bridge(x, y)
             a = hits / len(samples)
-            row += bytes(round(t * (1 - a) + w * a) for t, w in zip(TEAL, WHITE))
+            row += bytes(round(t * (1 - a) + w * a) for t, w in zip(TEAL, WHITE, strict=True))
         rows.append(bytes(row))
     return png(size, size, b"".join(rows))
 

@@ -30,7 +30,7 @@ fi
 
 # Static checks first: ruff (the rule set in pyproject.toml) and mypy --strict, each with 0 findings.
 echo "ruff: $("$PYTHON" -m ruff --version)"
-"$PYTHON" -m ruff check backend tests serve.py setup.py
+"$PYTHON" -m ruff check .  # every Python file of the project: backend, tests, pwa/*.py, serve.py, setup.py
 echo "mypy --strict backend serve.py"
 "$PYTHON" -m mypy backend serve.py
 
