@@ -21,18 +21,11 @@ from .._files import atomic_write
 from ..config import Config
 from ..content import Content, Unit, load
 from .catalogs import read_catalog
-from .languages import REVIEW_HEADER, REVIEWED, nplurals
+from .languages import CATALOG_HEADER, REVIEW_HEADER, REVIEWED, nplurals
 
 UI_KEYWORDS = ("_", "gettext", "ngettext")
 # In the backend: lr.gettext("..."), lr.ui("...", name=value), and N_("...") for a string looked up later (i18n/dates.py).
 PYTHON_KEYWORDS: dict[str, None] = {"gettext": None, "ui": None, "N_": None}
-HEADER = {
-    "Project-Id-Version": "Puente",
-    "Report-Msgid-Bugs-To": "",
-    "MIME-Version": "1.0",
-    "Content-Type": "text/plain; charset=UTF-8",
-    "Content-Transfer-Encoding": "8bit",
-}
 
 
 def template_units(templates: Path, project: Path) -> list[tuple[Unit, str | None]]:
@@ -59,7 +52,7 @@ def template_units(templates: Path, project: Path) -> list[tuple[Unit, str | Non
 def make_pot(content: Content, cfg: Config, created: str | None = None) -> polib.POFile:
     """The template of every translatable string; `created` is its POT-Creation-Date (default: now)."""
     pot = polib.POFile(wrapwidth=0)
-    pot.metadata = {**HEADER, "POT-Creation-Date": created or _now()}
+    pot.metadata = {**CATALOG_HEADER, "POT-Creation-Date": created or _now()}
     index: dict[tuple[str, str], polib.POEntry] = {}
     project = cfg.project
 
@@ -154,7 +147,7 @@ def merge(po: polib.POFile, pot: polib.POFile) -> dict[str, int]:
 def _complete_header(po: polib.POFile, pot: polib.POFile) -> None:
     """The header fields msgfmt --check and translation tools expect, without overwriting a translator's."""
     meta = po.metadata
-    for key, value in HEADER.items():
+    for key, value in CATALOG_HEADER.items():
         meta.setdefault(key, value)
     if pot.metadata.get("POT-Creation-Date"):
         meta["POT-Creation-Date"] = pot.metadata["POT-Creation-Date"]  # as msgmerge does

@@ -22,6 +22,13 @@ from ..errors import ContentError
 SOURCE = "en"
 REVIEW_HEADER = "X-Review-Status"  # "reviewed" once a person has checked the catalog; anything else is a draft
 REVIEWED = "reviewed"  # the flag (`#, reviewed`) of a unit a person has checked, beside a `# reviewed-by: NAME DATE` comment
+CATALOG_HEADER = {  # the headers messages.pot and every catalog made from it start with
+    "Project-Id-Version": "Puente",
+    "Report-Msgid-Bugs-To": "",
+    "MIME-Version": "1.0",
+    "Content-Type": "text/plain; charset=UTF-8",
+    "Content-Transfer-Encoding": "8bit",
+}
 NAME_HEADER = "X-Language-Name"  # overrides CLDR's native name where speakers call it otherwise
 ENGLISH_NAME_HEADER = "X-Language-Name-English"  # and its English name
 NUMBERING_HEADER = "X-Numbering-System"  # the digits the catalog's pages use (CLDR's name: latn, arabext, ...)

@@ -24,17 +24,10 @@ from babel.messages.plurals import get_plural
 
 from .._files import atomic_write
 from .catalogs import catalog_problems, parse_catalog, read_catalog, status_of
-from .languages import REVIEW_HEADER, REVIEWED, unit_reviewed
+from .languages import CATALOG_HEADER, REVIEW_HEADER, REVIEWED, unit_reviewed
 
 STATES = ("untranslated", "fuzzy", "translated", "reviewed")
 REVIEWED_BY = "reviewed-by:"
-HEADER = {
-    "Project-Id-Version": "Puente",
-    "Report-Msgid-Bugs-To": "",
-    "MIME-Version": "1.0",
-    "Content-Type": "text/plain; charset=UTF-8",
-    "Content-Transfer-Encoding": "8bit",
-}
 
 
 def state_of(entry: polib.POEntry) -> str:
@@ -196,7 +189,7 @@ def new_catalog(locales: Path, tag: str) -> str | None:
     plural = get_plural(loc)
     po = polib.POFile(wrapwidth=0)
     po.metadata = {
-        **HEADER, "POT-Creation-Date": pot.metadata.get("POT-Creation-Date", ""), "PO-Revision-Date": pot.metadata.get("POT-Creation-Date", ""),
+        **CATALOG_HEADER, "POT-Creation-Date": pot.metadata.get("POT-Creation-Date", ""), "PO-Revision-Date": pot.metadata.get("POT-Creation-Date", ""),
         "Last-Translator": "not recorded", "Language-Team": loc.get_display_name("en") or tag, "Language": tag.replace("-", "_"),
         "Plural-Forms": plural.plural_forms, REVIEW_HEADER: "draft",
     }
