@@ -72,6 +72,15 @@ class Translations(Console):
                 return named(str(row["english_name"]), str(row["name"]))
         return language_name(tag)
 
+    def _own_catalog(self, request: Request, session: Session, tag: str) -> Path | Response:
+        """The catalog of `tag` if this account may work on it; else the answer that says why not (404 or 403)."""
+        path = self._catalog_path(tag)
+        if path is None:
+            return PlainTextResponse("No such language.", status_code=404)
+        if not session.may_translate(tag):
+            return self._not_yours(request, session, tag)
+        return path
+
     def _not_yours(self, request: Request, session: Session, tag: str) -> Response:
         said = languages_named(session.languages, self.language_label)
         return self.refused(request, session, f"You translate {said}, not {self.language_label(tag)}. Nothing was changed.")
@@ -88,11 +97,9 @@ class Translations(Console):
 
     async def upload(self, request: Request, session: Session) -> Response:
         tag = request.path_params["tag"]
-        target = self._catalog_path(tag)
-        if target is None:
-            return PlainTextResponse("No such language.", status_code=404)
-        if not session.may_translate(tag):
-            return self._not_yours(request, session, tag)
+        target = self._own_catalog(request, session, tag)
+        if isinstance(target, Response):
+            return target
         form = request.state.form
         upload = form.get("file")
         token = str(form.get("token", ""))
@@ -164,11 +171,9 @@ class Translations(Console):
     async def units(self, request: Request, session: Session) -> Response:
         """A language's units by state, with search, filters and pages; each edited (and reviewed) beside its English."""
         tag = request.path_params["tag"]
-        path = self._catalog_path(tag)
-        if path is None:
-            return PlainTextResponse("No such language.", status_code=404)
-        if not session.may_translate(tag):
-            return self._not_yours(request, session, tag)
+        path = self._own_catalog(request, session, tag)
+        if isinstance(path, Response):
+            return path
         try:
             await self.offload(follow_source, self.cfg)  # light (no build): the units are those of today's English
             every, row = await self.offload(review.units, path), await self.offload(review.summary, path)
