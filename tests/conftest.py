@@ -21,6 +21,7 @@ import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -198,6 +199,39 @@ def seed(tmp: Path, release_dir: Path) -> tuple[str, ...]:
     release_id = json.loads((release_dir / "release.json").read_text())["id"]
     shutil.copytree(release_dir, tmp / "var" / "releases" / release_id)
     return ("--public-url", base_url(make_config(tmp)))
+
+
+def pack_copy(root: Path, languages: tuple[str, ...] | None = None, files: tuple[str, ...] = ("messages.pot", "other-names.toml")) -> Config:
+    """A writable copy of the content pack in root/content and of the catalogs in root/locales: all of them, or
+    only those of `languages` with the template `files` beside them (builds of two languages stay quick)."""
+    shutil.copytree(ROOT / "content", root / "content")
+    if languages is None:
+        shutil.copytree(ROOT / "locales", root / "locales")
+    else:
+        (root / "locales").mkdir()
+        for name in files:
+            shutil.copy(ROOT / "locales" / name, root / "locales" / name)
+        for tag in languages:
+            shutil.copytree(ROOT / "locales" / tag, root / "locales" / tag)
+    return make_config(root, content=root / "content", locales=root / "locales")
+
+
+def copy_workspace(prepared: Path, tmp: Path) -> Config:
+    """A test's own copy of a module's prepared content/, locales/ and var/ (made once by its `prepared` fixture)."""
+    for name in ("content", "locales", "var"):
+        shutil.copytree(prepared / name, tmp / name, symlinks=True)
+    return make_config(tmp, content=tmp / "content", locales=tmp / "locales")
+
+
+@contextlib.contextmanager
+def console_client(cfg: Config) -> Iterator[Any]:
+    """The whole server app in process, over https:// (the console's cookie is Secure)."""
+    from starlette.testclient import TestClient
+
+    from backend.web.app import create_server_app
+
+    with TestClient(create_server_app(cfg), base_url="https://testserver") as c:
+        yield c
 
 
 def start_static(root: Path, tmp: Path) -> Server:

@@ -4,7 +4,6 @@ edits validated like the build, catalog uploads checked before saving, and an au
 from __future__ import annotations
 
 import re
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,9 +16,8 @@ from backend import releases
 from backend.config import Config
 from backend.web.admin.auth import COOKIE, Accounts
 from backend.web.admin.limits import Limiter
-from backend.web.app import create_server_app
 
-from .conftest import ROOT, make_config
+from .conftest import ROOT, console_client, copy_workspace, make_config, pack_copy
 
 PASSWORD = "correct horse battery staple"
 
@@ -28,9 +26,7 @@ PASSWORD = "correct horse battery staple"
 def prepared(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Content, catalogs and a data directory with one published release and an account: built once."""
     root = tmp_path_factory.mktemp("admin")
-    shutil.copytree(ROOT / "content", root / "content")
-    shutil.copytree(ROOT / "locales", root / "locales")
-    cfg = make_config(root, content=root / "content", locales=root / "locales")
+    cfg = pack_copy(root)
     releases.publish(cfg, "setup")
     Accounts(cfg).add("ana", PASSWORD)
     return root
@@ -38,14 +34,12 @@ def prepared(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def cfg(prepared: Path, tmp_path: Path) -> Config:
-    for name in ("content", "locales", "var"):
-        shutil.copytree(prepared / name, tmp_path / name, symlinks=True)
-    return make_config(tmp_path, content=tmp_path / "content", locales=tmp_path / "locales")
+    return copy_workspace(prepared, tmp_path)
 
 
 @pytest.fixture
 def client(cfg: Config) -> Iterator[TestClient]:
-    with TestClient(create_server_app(cfg), base_url="https://testserver") as c:
+    with console_client(cfg) as c:
         yield c
 
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import html
 import re
-import shutil
 import subprocess
 import sys
 import tomllib
@@ -23,7 +22,7 @@ from backend.config import Config
 from backend.web.admin.auth import Accounts
 from backend.web.app import create_server_app
 
-from .conftest import ROOT, TODAY, make_config
+from .conftest import ROOT, TODAY, console_client, copy_workspace, pack_copy
 from .test_admin import PASSWORD, sign_in
 
 try:  # the CLI as a package (cli/serving.py), or as one module
@@ -38,20 +37,11 @@ LONG_NOTICE = ("Free immigration legal clinic at Hartford Public Library: this i
                "that is valid.")
 
 
-def config_of(root: Path) -> Config:
-    return make_config(root, content=root / "content", locales=root / "locales")
-
-
 @pytest.fixture(scope="module")
 def prepared(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """English and Spanish, the default content built and served as `serve` does before any publish, one account."""
     root = tmp_path_factory.mktemp("ops")
-    shutil.copytree(ROOT / "content", root / "content")
-    (root / "locales" / "es" / "LC_MESSAGES").mkdir(parents=True)
-    shutil.copy(ROOT / "locales" / "es" / "LC_MESSAGES" / "messages.po", root / "locales" / "es" / "LC_MESSAGES")
-    for name in ("messages.pot", "other-names.toml"):
-        shutil.copy(ROOT / "locales" / name, root / "locales")
-    cfg = config_of(root)
+    cfg = pack_copy(root, ("es",))
     ensure_current(cfg)
     Accounts(cfg).add("ana", PASSWORD)
     return root
@@ -59,14 +49,12 @@ def prepared(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def cfg(prepared: Path, tmp_path: Path) -> Config:
-    for name in ("content", "locales", "var"):
-        shutil.copytree(prepared / name, tmp_path / name, symlinks=True)
-    return config_of(tmp_path)
+    return copy_workspace(prepared, tmp_path)
 
 
 @pytest.fixture
 def client(cfg: Config) -> Iterator[TestClient]:
-    with TestClient(create_server_app(cfg), base_url="https://testserver") as c:
+    with console_client(cfg) as c:
         yield c
 
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import subprocess
 import sys
 import time
@@ -28,7 +27,8 @@ from backend.content import editing
 from backend.web.admin.auth import Accounts, Sessions
 from backend.web.app import create_server_app
 
-from .conftest import ROOT, Server, make_config, start_puente
+from .conftest import ROOT, Server, console_client, copy_workspace, pack_copy, start_puente
+from .test_admin import login
 
 PASSWORD = "correct horse battery staple"
 LANGUAGES = ("es", "fr")
@@ -39,13 +39,7 @@ SECOND = "These pages follow the guidance provided by our school district, the C
 
 def small_pack(root: Path) -> Config:
     """A copy of the content and of two catalogs (with the template and other names): builds stay small."""
-    shutil.copytree(ROOT / "content", root / "content")
-    (root / "locales").mkdir()
-    for name in ("messages.pot", "other-names.toml"):
-        shutil.copy(ROOT / "locales" / name, root / "locales" / name)
-    for tag in LANGUAGES:
-        shutil.copytree(ROOT / "locales" / tag, root / "locales" / tag)
-    return make_config(root, content=root / "content", locales=root / "locales")
+    return pack_copy(root, tuple(LANGUAGES))
 
 
 @pytest.fixture(scope="module")
@@ -61,23 +55,18 @@ def prepared(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def cfg(prepared: Path, tmp_path: Path) -> Config:
-    for name in ("content", "locales", "var"):
-        shutil.copytree(prepared / name, tmp_path / name, symlinks=True)
-    return make_config(tmp_path, content=tmp_path / "content", locales=tmp_path / "locales")
+    return copy_workspace(prepared, tmp_path)
 
 
 @pytest.fixture
 def client(cfg: Config) -> Iterator[TestClient]:
-    with TestClient(create_server_app(cfg), base_url="https://testserver") as c:
+    with console_client(cfg) as c:
         yield c
 
 
 def sign_in(client: TestClient, name: str, password: str = PASSWORD) -> str:
     """Sign in through the form; return the session's CSRF token (from the translations page)."""
-    form = client.get("/admin/login")
-    m = re.search(r'name="csrf" value="([^"]+)"', form.text)
-    assert m, form.text
-    r = client.post("/admin/login", data={"name": name, "password": password, "csrf": m.group(1)}, follow_redirects=False)
+    r = login(client, name, password)
     assert r.status_code == 303, r.text
     page = client.get("/admin/translations/")
     assert page.status_code == 200, page.text

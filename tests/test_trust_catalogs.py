@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -22,7 +21,8 @@ from backend.config import Config
 from backend.web.admin.auth import Accounts
 from backend.web.app import create_server_app
 
-from .conftest import ROOT, TODAY, make_config
+from .conftest import ROOT, TODAY, console_client, copy_workspace, pack_copy
+from .test_admin import login
 
 PASSWORD = "correct horse battery staple"
 HOSTILE = 'Secciones" onmouseover="alert(1)" data-pwn="1'
@@ -67,12 +67,7 @@ def assert_inert(html: str) -> bool:
 def prepared(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Content, two catalogs (es, ar) and a data directory with one published release and an account."""
     root = tmp_path_factory.mktemp("trust-catalogs")
-    shutil.copytree(ROOT / "content", root / "content")
-    (root / "locales").mkdir()
-    shutil.copy(ROOT / "locales" / "messages.pot", root / "locales")
-    for tag in ("es", "ar"):
-        shutil.copytree(ROOT / "locales" / tag, root / "locales" / tag)
-    cfg = make_config(root, content=root / "content", locales=root / "locales")
+    cfg = pack_copy(root, ("es", "ar"), files=("messages.pot",))
     releases.publish(cfg, "setup")
     Accounts(cfg).add("ana", PASSWORD)
     return root
@@ -80,18 +75,13 @@ def prepared(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def cfg(prepared: Path, tmp_path: Path) -> Config:
-    for name in ("content", "locales", "var"):
-        shutil.copytree(prepared / name, tmp_path / name, symlinks=True)
-    return make_config(tmp_path, content=tmp_path / "content", locales=tmp_path / "locales")
+    return copy_workspace(prepared, tmp_path)
 
 
 @pytest.fixture
 def client(cfg: Config) -> Iterator[TestClient]:
-    with TestClient(create_server_app(cfg), base_url="https://testserver") as c:
-        token = re.search(r'name="csrf" value="([^"]+)"', c.get("/admin/login").text)
-        assert token
-        assert c.post("/admin/login", data={"name": "ana", "password": PASSWORD, "csrf": token.group(1)},
-                      follow_redirects=False).status_code == 303
+    with console_client(cfg) as c:
+        assert login(c, "ana", PASSWORD).status_code == 303
         yield c
 
 
