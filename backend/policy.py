@@ -92,6 +92,17 @@ def security_headers(content_type: str, url: str, https: bool = False) -> tuple[
         return COMMON_HEADERS
     return (*HEADERS, HSTS_HEADER) if https else HEADERS
 
+# -- a language in one download (build/produce.py writes it, the worker unpacks it) --------------
+
+PACK_NAME = "pack"  # <lang>/pack.<hash>.json: every entry of the language's bundle, for a phone that holds none yet
+PACKED_TYPES = {".html": "text/html; charset=utf-8", ".vcf": "text/vcard; charset=utf-8", ".json": "application/json"}  # as served
+
+
+def packed_type(rel: str) -> str:
+    """The Content-Type the server sends for a file the pack carries (a test compares them)."""
+    return PACKED_TYPES[rel[rel.rindex(".") :]]
+
+
 # -- caching ---------------------------------------------------------------------
 
 HASH_LEN = 12

@@ -95,6 +95,7 @@ async function offlinePage(cache, pathname) {
 
 async function install() {
   const previous = await previousCaches();
+  const packs = [];
   const languages = new Set();
   for (const { revisions } of previous) {
     for (const url of Object.keys(revisions)) {
@@ -109,8 +110,8 @@ async function install() {
   }
   const entries = [...CONFIG.shell];
   const fetched = new Map();
-  for (const lang of languages) entries.push(...(await languageEntries(lang, previous, fetched)));
-  await serially(() => fill(entries, previous, fetched));
+  for (const lang of languages) entries.push(...(await languageEntries(lang, previous, fetched, packs)));
+  await serially(() => fill(entries, previous, fetched, packs));
 }
 
 async function activate() {
@@ -122,28 +123,56 @@ async function activate() {
 async function addLanguage(lang) {
   const previous = await previousCaches();
   const fetched = new Map();
-  await fill([...CONFIG.shell, ...(await languageEntries(lang, previous, fetched))], previous, fetched);
+  const packs = [];
+  await fill([...CONFIG.shell, ...(await languageEntries(lang, previous, fetched, packs))], previous, fetched, packs);
 }
 
 // A language's entries come from its bundle (hashed, so the same URL always has the same content):
-// taken from this cache or an earlier one when the phone has it, downloaded otherwise.
-async function languageEntries(lang, previous, fetched) {
+// taken from this cache or an earlier one when the phone has it, downloaded otherwise. The bundle
+// also names the language's pack, every entry in one file (see unpack).
+async function languageEntries(lang, previous, fetched, packs) {
   const url = CONFIG.languages[lang];
   const own = await caches.open(CACHE);
   const response = (await own.match(url)) || (await fromCaches(url, url, previous)) || (await download(url));
   fetched.set(url, response.clone());
   const bundle = await response.json();
+  if (bundle.pack) packs.push({ url: bundle.pack, pages: bundle.pages });
   return [[url, url], ...bundle.pages];
 }
 
+// A phone that would download at least half of a language's entries (its first visit, a new language)
+// downloads the language's pack instead: one response, the pages compressed together. Each entry is
+// kept with the headers the server sends it (the pack lists them), and only at the bundle's revision.
+async function unpack(pack, todo, previous, fetched) {
+  const wanted = new Map(pack.pages);
+  let missing = 0;
+  for (const [url, revision] of todo) {
+    if (wanted.get(url) === revision && !fetched.has(url) && !(await fromCaches(url, revision, previous))) missing += 1;
+  }
+  if (missing * 2 < pack.pages.length) return;
+  const data = await (await download(pack.url)).json();
+  for (const [url, revision, type, body] of data.entries) {
+    if (wanted.get(url) === revision && !fetched.has(url)) {
+      fetched.set(url, new Response(body, { headers: data.headers[type] }));
+    }
+  }
+}
+
 // Put every [url, revision] into this release's cache: keep what is already there, copy unchanged
-// entries from earlier caches, download the rest (a few at a time). Record revisions even on failure,
-// so a retry after lost connectivity downloads only what is still missing.
-async function fill(entries, previous, fetched) {
+// entries from earlier caches, download the rest (a language's pack, or a few entries at a time).
+// Record revisions even on failure, so a retry after lost connectivity downloads only what is still missing.
+async function fill(entries, previous, fetched, packs = []) {
   const cache = await caches.open(CACHE);
   const revisions = await readRevisions(cache);
   const todo = entries.filter(([url, revision]) => revisions[url] !== revision);
   let failure = null;
+  for (const pack of packs) {
+    try {
+      await unpack(pack, todo, previous, fetched);
+    } catch (error) {
+      // no pack (a host that lost it, a cut connection): the entries are downloaded one by one below
+    }
+  }
   const worker = async () => {
     while (todo.length && !failure) {
       const [url, revision] = todo.shift();

@@ -91,7 +91,7 @@ def test_one_spanish_paragraph_renders_its_page_search_index_and_bundle(pack: Co
     rendered = assert_same(pack, "one Spanish paragraph changed")
     # the search page names the index by its hash, so it changes with it
     assert sorted(re.sub(r"\.[0-9a-f]{12}\.json$", ".json", r) for r in rendered) == sorted(
-        [f"es/{page.path}index.html", "es/search.json", "es/search/index.html", "es/bundle.json"]
+        [f"es/{page.path}index.html", "es/search.json", "es/search/index.html", "es/bundle.json", "es/pack.json"]
     )
 
 

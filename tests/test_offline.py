@@ -7,6 +7,8 @@ Run against `python serve.py` and against the static export under `python -m htt
 from __future__ import annotations
 
 import json
+import re
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -14,6 +16,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from backend.build.worker import read_config
+from backend.policy import SECURITY_HEADER_NAMES
 
 from .conftest import Server, start_puente, start_static
 
@@ -152,8 +155,37 @@ def test_english_is_not_downloaded_for_a_spanish_reader(live_server: Server, vis
     visit = visit_factory(live_server.url)
     visit.first_visit("es")
     fetched = {urlsplit(u).path for u in visit.requests}
-    assert any(p.startswith("/es/services/") for p in fetched)
+    assert any(re.fullmatch(r"/es/pack\.[0-9a-f]{12}\.json", p) for p in fetched), sorted(fetched)
     assert not any(p.startswith("/en/") for p in fetched), sorted(p for p in fetched if p.startswith("/en/"))
+
+
+def test_a_first_visit_downloads_the_language_in_one_pack_and_keeps_what_the_server_sends(live_server: Server, visit_factory) -> None:  # type: ignore[no-untyped-def]
+    """One request for the language's pages, cards and search index; each kept byte for byte, with the
+    Content-Type and security headers the server sends it (a page read offline keeps its CSP)."""
+    visit = visit_factory(live_server.url)
+    visit.first_visit("es")
+    page = visit.page
+    urls = bundle_pages(None, page, visit.origin, "es")
+    fetched = [urlsplit(u).path for u in visit.requests]
+    packs = [p for p in fetched if re.fullmatch(r"/es/pack\.[0-9a-f]{12}\.json", p)]
+    assert len(packs) == 1, fetched
+    singly = [p for p in fetched if visit.origin + p in urls]
+    assert singly == ["/es/"], f"downloaded one by one besides the pack: {singly}"  # the page opened, by the browser itself
+    held = page.evaluate("""async (urls) => {
+        const out = {};
+        for (const url of urls) {
+            const r = await caches.match(url);
+            out[url] = r ? [await r.text(), [...r.headers]] : null;
+        }
+        return out;
+    }""", urls)
+    for url in urls:
+        assert held[url] is not None, f"{url} is not held offline"
+        text, headers = held[url]
+        with urllib.request.urlopen(url) as r:
+            assert text == r.read().decode("utf-8"), url
+            served = {k.lower(): v for k, v in r.headers.items() if k.lower() in SECURITY_HEADER_NAMES | {"content-type"}}
+        assert {k: v for k, v in headers if k in served} == served and len(served) >= 3, (url, headers, served)
 
 
 def test_switching_language_caches_that_language_too(tmp_path: Path, visit_factory) -> None:  # type: ignore[no-untyped-def]

@@ -158,6 +158,18 @@ def line_of(text: str, needle: str) -> int:
     return text[: text.index(needle)].count("\n") + 1
 
 
+def test_the_control_character_rule_is_unicodes_category_cc() -> None:
+    """The catalogs' fast rule (a regular expression) names exactly the characters Unicode calls Cc."""
+    import unicodedata
+
+    from backend.i18n.catalogs import _control_character
+
+    for code in range(0x110000):
+        ch = chr(code)
+        expected = f"U+{code:04X}" if unicodedata.category(ch) == "Cc" and ch != "\t" else None
+        assert _control_character("ab" + ch) == expected, hex(code)
+
+
 @pytest.mark.parametrize("bad, shown", [("Secci\x00ones", "U+0000"), ("Secci\x1bones", "U+001B"), ("Secciones\x7f", "U+007F")])
 def test_check_refuses_a_raw_control_character_at_its_line(cfg: Config, bad: str, shown: str) -> None:
     path = catalog(cfg, "es")

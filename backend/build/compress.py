@@ -20,6 +20,7 @@ from pathlib import Path
 import brotli
 
 from .._files import atomic_write
+from ..policy import PACK_NAME
 
 TEXT_SUFFIXES = {".html", ".css", ".js", ".json", ".webmanifest", ".svg", ".txt", ".vcf"}
 ENCODINGS = (".br", ".gz")
@@ -31,7 +32,11 @@ def is_text(rel: str) -> bool:
 
 def levels(rel: str) -> tuple[int, int]:
     """(brotli quality, gzip level) for a file of the release."""
-    return (11, 9) if rel.startswith("static/") else (10, 6)
+    if rel.startswith("static/"):
+        return 11, 9
+    if rel.rpartition("/")[2].startswith(PACK_NAME + "."):
+        return 8, 6
+    return 10, 6
 
 
 def variants(rel: str, data: bytes) -> dict[str, bytes]:

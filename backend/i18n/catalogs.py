@@ -9,7 +9,6 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -98,11 +97,14 @@ _LONE_PERCENT = re.compile(r"%(?!\(\w+\)[sd]|%)")
 LONGER_THAN_SOURCE, LONG_TRANSLATION = 20, 2000
 
 
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")  # Unicode's category Cc, all of it (a test checks it against unicodedata)
+
+
 def _control_character(text: str, allowed: str = "\t") -> str | None:
     """The first control character of `text` that is not in `allowed`, written U+XXXX; None if there is none."""
-    for ch in text:
-        if ch not in allowed and unicodedata.category(ch) == "Cc":
-            return f"U+{ord(ch):04X}"
+    for m in _CONTROL.finditer(text):
+        if m.group() not in allowed:
+            return f"U+{ord(m.group()):04X}"
     return None
 
 

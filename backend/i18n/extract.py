@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import io
+import re
 from pathlib import Path
 
 import polib
@@ -26,6 +28,7 @@ from .languages import CATALOG_HEADER, REVIEW_HEADER, REVIEWED, nplurals
 UI_KEYWORDS = ("_", "gettext", "ngettext")
 # In the backend: lr.gettext("..."), lr.ui("...", name=value), and N_("...") for a string looked up later (i18n/dates.py).
 PYTHON_KEYWORDS: dict[str, None] = {"gettext": None, "ui": None, "N_": None}
+_PYTHON_CALL = re.compile(rb"\b(?:" + b"|".join(k.encode() for k in PYTHON_KEYWORDS) + rb")\s*\(")
 
 
 def template_units(templates: Path, project: Path) -> list[tuple[Unit, str | None]]:
@@ -42,7 +45,10 @@ def template_units(templates: Path, project: Path) -> list[tuple[Unit, str | Non
                 found.append((Unit("ui", singular, note, rel, lineno), plural))
     for path in sorted((project / "backend").rglob("*.py")):
         rel = path.relative_to(project).as_posix()
-        with path.open("rb") as f:
+        source = path.read_bytes()
+        if not _PYTHON_CALL.search(source):  # most modules call none of them: not tokenized (a publish runs this)
+            continue
+        with io.BytesIO(source) as f:
             for lineno, _name, text, notes in extract_python(f, PYTHON_KEYWORDS, ["Translators:"], {}):
                 if isinstance(text, str) and text:
                     found.append((Unit("ui", text, " ".join(notes) or "Interface text", rel, lineno), None))
