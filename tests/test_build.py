@@ -45,7 +45,7 @@ def test_assets_carry_content_hashes(release_dir: Path) -> None:
     names = [p.name for p in (release_dir / "static").rglob("*") if p.is_file() and p.suffix not in {".br", ".gz"}]
     assert names
     for name in names:
-        assert re.search(r"\.[0-9a-f]{12}\.(css|js|png|svg)$", name), name
+        assert re.search(r"\.[0-9a-f]{12}\.(css|js|png|svg|json)$", name), name
     html = (release_dir / "en" / "index.html").read_text()
     for ref in re.findall(r'(?:href|src)="(/static/[^"]+)"', html):
         assert (release_dir / ref.lstrip("/").split("#")[0]).is_file(), ref  # an icon names its symbol in the sprite: icons.<hash>.svg#call

@@ -16,7 +16,7 @@ import pytest
 from backend.build import build
 from backend.i18n import Translator, catalog_problems, discover, parse_catalog, plural_index
 
-from .conftest import ROOT, Server, make_config
+from .conftest import ROOT, Server, make_config, start_puente
 
 LAUNCH = {
     "en", "es", "pt", "ar", "fa-AF", "ps", "ht", "pl", "bs", "sw", "uk", "vi", "zh-Hans",
@@ -166,11 +166,11 @@ def test_pages_set_language_and_direction(release_dir: Path, tag: str) -> None:
     # numbers, emails and URLs stay left-to-right inside right-to-left text
     assert re.search(r'href="tel:\+12035622095">.*?<bdi dir="ltr">\(203\) 562-2095</bdi>', html)
     assert '<bdi dir="ltr">info@irisct.org</bdi>' in html
-    # the language menu: every language by native name with the English name beside, this one marked
-    menu = html[html.index('language-menu"') :]
-    assert f'href="/{tag}/services/iris/" lang="{tag}"' in menu and 'aria-current="true"' in menu
-    assert menu.count("<li>") >= len(LAUNCH)
-    assert '<span class="english" lang="en" dir="ltr">Arabic</span>' in menu
+    # the language menu: the release's list of languages (app.js turns it into links to this page), and without
+    # the script a link to the chooser; the list itself: test_language_menu_lists_every_language_from_one_file
+    menu = html[html.index('language-menu"') : html.index("</details>", html.index('language-menu"'))]
+    assert re.search(r'data-languages="/static/languages\.[0-9a-f]{12}\.json" data-path="services/iris/"', menu), menu
+    assert 'href="/#choose"' in menu and menu.count("<li>") == 1
     if tag != "en":
         assert 'class="notice draft-notice"' in html and 'href="/en/services/iris/"' in html
 
@@ -296,3 +296,56 @@ def test_language_menu_switches_to_the_same_page(live_server: Server, browser) -
         assert page.locator("html").get_attribute("lang") == "vi"
     finally:
         page.close()
+
+
+@pytest.mark.browser
+def test_language_menu_lists_every_language_from_one_file_online_offline_and_without_script(tmp_path: Path, browser) -> None:  # type: ignore[no-untyped-def]
+    """Every language by its own name (English beside), direction and tag, linking to the same page, the
+    current one marked; from static/languages.<hash>.json, which the worker keeps with the shell, so the
+    menu is whole offline; without the script the menu's one link opens the chooser's list."""
+    server = start_puente(tmp_path)
+    release = tmp_path / "var" / "releases" / (tmp_path / "var" / "current").read_text().strip()
+    expected = json.loads(next((release / "static").glob("languages.*.json")).read_text())
+    assert [lang["tag"] for lang in expected] == [lang["tag"] for lang in json.loads((release / "release.json").read_text())["languages"]]
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        page.goto(f"{server.url}/ar/services/iris/")
+        page.wait_for_selector("body[data-offline=ready]", timeout=30_000)
+
+        def menu() -> list[dict[str, str]]:
+            page.locator(".language-menu summary").click()
+            page.wait_for_selector(".language-menu a[lang='vi']")
+            return page.eval_on_selector_all(".language-menu .menu-list a", """els => els.map(a => ({
+                href: a.getAttribute('href'), lang: a.lang, hreflang: a.hreflang, dir: a.dir, current: a.getAttribute('aria-current'),
+                english: a.querySelector('.english') ? a.querySelector('.english').textContent : null, text: a.firstChild.textContent.trim()}))""")
+
+        for items in (menu(), None):
+            if items is None:  # the same from the worker, with the server stopped
+                server.stop()
+                context.set_offline(True)
+                response = page.goto(f"{server.url}/ar/services/iris/")
+                assert response is not None and response.from_service_worker
+                items = menu()
+            assert [i["lang"] for i in items] == [lang["tag"] for lang in expected]
+            for item, lang in zip(items, expected, strict=True):
+                assert item["href"] == f"/{lang['tag']}/services/iris/" and item["hreflang"] == lang["tag"] and item["dir"] == lang["dir"]
+                assert item["text"] == lang["name"] and item["english"] == lang.get("english")
+                assert item["current"] == ("true" if lang["tag"] == "ar" else None)
+            assert {"tag": "es", "dir": "ltr", "name": "Español", "english": "Spanish"} in expected
+            assert {"tag": "ar", "dir": "rtl", "name": "العربية", "english": "Arabic"} in expected
+    finally:
+        context.close()
+        server.stop()
+    no_script = browser.new_context(java_script_enabled=False)
+    try:
+        server = start_puente(tmp_path / "again")
+        page = no_script.new_page()
+        page.goto(f"{server.url}/es/rights/")
+        page.locator(".language-menu summary").click()
+        page.locator(".language-menu a").click()
+        page.wait_for_url(f"{server.url}/#choose")
+        assert "Español" in page.locator("#languages").inner_text()
+    finally:
+        no_script.close()
+        server.stop()

@@ -96,6 +96,20 @@ def hash_assets(cfg: Config, site: Site, logo: Path | None = None) -> dict[str, 
     return urls
 
 
+LANGUAGES = "languages.json"  # the language menu's list, among the hashed assets (precached with the shell)
+
+
+def _language_list(cfg: Config, site: Site, inputs: Inputs) -> str:
+    """static/languages.<hash>.json: every language's tag, direction, own name and English name (when it
+    differs), which app.js turns into each page's language menu; return its URL."""
+    data = [{"tag": lang.tag, "dir": lang.dir, "name": lang.native_name, **({"english": lang.english_name} if lang.english_name != lang.native_name else {})}
+            for lang in inputs.languages]
+    body = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
+    hashed = hashed_name(LANGUAGES, body)
+    site.add(f"static/{hashed}", body)
+    return f"{cfg.base_path}/static/{hashed}"
+
+
 def render(inputs: Inputs, cache: RenderCache | None = None, jobs: int = 1, progress: Progress | None = None) -> tuple[Site, dict[str, Any]]:
     """Validate the catalogs and render the whole release; raise ContentErrors on bad input. With a render
     cache, an output whose inputs did not change is taken from it (produce.py), and the files stay there."""
@@ -103,6 +117,7 @@ def render(inputs: Inputs, cache: RenderCache | None = None, jobs: int = 1, prog
     inputs.raise_problems()
     site = Site(cache)
     assets = hash_assets(cfg, site, content.root / content.site.logo if content.site.logo else None)
+    assets[LANGUAGES] = _language_list(cfg, site, inputs)
     renderer = Renderer(inputs, assets, cache.root / "jinja" if cache else None)
     fps = Fingerprints(inputs, assets)
     counts, bundles = Counts(), {}

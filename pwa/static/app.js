@@ -79,6 +79,34 @@
     }
   }
 
+  // The language menu: every language by its own name, the English name beside, each linking to this
+  // same page; from the release's one list (kept offline with the shell). Built with text nodes only.
+  const languageList = document.querySelector(".language-menu [data-languages]");
+  if (languageList) {
+    fetch(languageList.dataset.languages).then((r) => (r.ok ? r.json() : Promise.reject(new Error(r.status)))).then((languages) => {
+      languageList.replaceChildren(...languages.map((l) => {
+        const a = document.createElement("a");
+        a.href = `${base}/${l.tag}/${languageList.dataset.path}`;
+        a.lang = l.tag;
+        a.hreflang = l.tag;
+        a.dir = l.dir;
+        a.textContent = l.name;
+        if (l.english) {
+          const english = document.createElement("span");
+          english.className = "english";
+          english.lang = "en";
+          english.dir = "ltr";
+          english.textContent = l.english;
+          a.append(" ", english);
+        }
+        if (l.tag === lang) a.setAttribute("aria-current", "true");
+        const item = document.createElement("li");
+        item.append(a);
+        return item;
+      }));
+    }).catch(() => { /* the link to the chooser stays */ });
+  }
+
   // Menus: one open at a time; Escape closes the open one and returns to its button.
   const menus = Array.from(document.querySelectorAll("details.menu"));
   for (const menu of menus) {
