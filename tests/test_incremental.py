@@ -8,6 +8,7 @@ kind is made, and after each the cached build is compared with a cold one (no ca
 from __future__ import annotations
 
 import json
+import hashlib
 import re
 import shutil
 from pathlib import Path
@@ -151,6 +152,24 @@ def test_the_build_reads_the_date_only_where_the_release_key_accounts_for_it() -
         assert uses <= allowed.get(path.name, 0), f"{path.name} reads the build's date: add what it decides to cache.release_key"
 
 
+def test_a_compressed_text_is_done_once_its_br_or_its_none_marker_is_there(tmp_path: Path) -> None:
+    import os
+
+    from backend.build.compress import CompressedCache
+
+    cache = CompressedCache(tmp_path)
+    text = b"<p>Una p\xc3\xa1gina.</p>" * 100
+    made = dict(cache.ensure("es/index.html", text))
+    assert set(made) == {".br", ".gz"} and sorted(p.name.rsplit(".", 1)[1] for p in tmp_path.iterdir()) == ["br", "gz"]
+    os.unlink(made[".br"])  # as a crash between the two writes leaves it: not done, compressed again
+    assert cache.paths("es/index.html", hashlib.sha256(text).hexdigest()) is None
+    assert dict(cache.ensure("es/index.html", text)).keys() == {".br", ".gz"}
+    noise = os.urandom(2000)  # nothing worth keeping: a marker, and no second try
+    assert cache.ensure("es/index.html", noise) == []
+    assert cache.paths("es/index.html", hashlib.sha256(noise).hexdigest()) == []
+    assert len(list(tmp_path.glob("*.none"))) == 1
+
+
 def test_the_cache_keeps_what_the_release_uses_and_prunes_the_rest(tmp_path: Path) -> None:
     from backend.build.cache import RenderCache
     from backend.build.compress import CompressedCache
@@ -159,7 +178,7 @@ def test_the_cache_keeps_what_the_release_uses_and_prunes_the_rest(tmp_path: Pat
     kept, gone = cache.put(b"<p>kept</p>" * 50), cache.put(b"<p>gone</p>" * 50)
     for body in (b"<p>kept</p>" * 50, b"<p>gone</p>" * 50):
         CompressedCache(cache.compressed).ensure("es/index.html", body)
-    assert cache.prune({kept}) == 4  # the other blob, its .br, .gz and .done
+    assert cache.prune({kept}) == 3  # the other blob, its .br and .gz
     assert cache.has(kept) and not cache.has(gone)
     assert CompressedCache(cache.compressed).paths("es/index.html", kept) and CompressedCache(cache.compressed).paths("es/index.html", gone) is None
     cache.put(b"<p>gone</p>" * 50)

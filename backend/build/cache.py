@@ -25,7 +25,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from .._files import atomic_json, atomic_write
+from .._files import atomic_write
 from ..i18n import REVIEWED, Translator
 from .inputs import CACHE_FORMAT as FORMAT
 from .inputs import Inputs, code_hash
@@ -189,4 +189,5 @@ class RenderCache:
         return data if isinstance(data, dict) and data.get("format") == FORMAT else {}
 
     def save(self, scope: str, manifest: dict[str, Any]) -> None:
-        atomic_json(self.root / "render" / f"{scope}.json", {**manifest, "format": FORMAT})
+        # compact: json's C encoder (indent= falls back to the pure-Python one, a tenth of a build's time at scale)
+        atomic_write(self.root / "render" / f"{scope}.json", json.dumps({**manifest, "format": FORMAT}, ensure_ascii=False, separators=(",", ":")))

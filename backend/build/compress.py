@@ -63,11 +63,13 @@ class CompressedCache:
         return os.path.join(self.root, f"{sha}.{quality}{level}")
 
     def paths(self, rel: str, sha: str) -> list[tuple[str, Path]] | None:
-        """(suffix, cached file) of each variant, or None when this text at this level was never compressed."""
+        """(suffix, cached file) of each variant, or None when this text at this level was never compressed.
+        A text is done once its .br is there (its .gz is written first) or, with no variant worth keeping, its
+        .none marker: two files per text at most, as file creation is a fair part of a cold build."""
         stem = self._stem(rel, sha)
-        if not os.path.exists(stem + ".done"):
-            return None
-        return [(s, Path(stem + s)) for s in ENCODINGS if os.path.exists(stem + s)]
+        if os.path.exists(stem + ".br"):
+            return [(s, Path(stem + s)) for s in ENCODINGS if os.path.exists(stem + s)]
+        return [] if os.path.exists(stem + ".none") else None
 
     def ensure(self, rel: str, data: bytes, sha: str | None = None) -> list[tuple[str, Path]]:
         """Compress `data` unless it was compressed before; return (suffix, cached file) of each variant."""
@@ -77,7 +79,8 @@ class CompressedCache:
             return found
         stem = self._stem(rel, sha)
         made = variants(rel, data)
-        for suffix, body in made.items():
-            atomic_write(Path(f"{stem}{suffix}"), body, 0o444)
-        atomic_write(Path(f"{stem}.done"), b"")
-        return [(s, Path(f"{stem}{s}")) for s in made]
+        for suffix in sorted(made, key=lambda s: s == ".br"):  # .br last: it marks the text done
+            atomic_write(Path(f"{stem}{suffix}"), made[suffix], 0o444)
+        if not made:
+            atomic_write(Path(f"{stem}.none"), b"")
+        return [(s, Path(f"{stem}{s}")) for s in ENCODINGS if s in made]
