@@ -7,8 +7,8 @@ kind is made, and after each the cached build is compared with a cold one (no ca
 
 from __future__ import annotations
 
-import json
 import hashlib
+import json
 import re
 import shutil
 from pathlib import Path
