@@ -187,17 +187,18 @@ def _publish(cfg: Config, who: str, keep: int, inputs: building.Inputs, progress
     try:
         site, info = building.render(inputs, building.render_cache(cfg), building.default_jobs(), progress)
         dest = cfg.releases / info["id"]
-        if previous == info["id"] and not metadata.verify(dest):
+        fresh = site.fresh_files()  # what this build made is read back; what it linked, checked for presence and size
+        if previous == info["id"] and not metadata.verify(dest, fresh):
             return {"id": previous, "summary": "nothing to publish: the working content is what is served", "changes": {},
                     "built": progress.summary()}
-        if dest.exists() and metadata.verify(dest):  # a kept copy of this release was damaged: build it again
+        if dest.exists() and metadata.verify(dest, fresh):  # a kept copy of this release was damaged: build it again
             remove_release(dest)
         if not dest.exists():
             building.write_release(site, dest, link=True)  # unchanged files are hard links into the cache
             _freeze(dest)
     except OSError as e:
         raise _friendly(e, cfg) from e
-    _refuse_damaged(cfg, info["id"], "publish")
+    _refuse_damaged(cfg, info["id"], "publish", fresh)
     diff = changes(_revisions(cfg, previous), page_revisions(dest))
     _before_switch()
     past = history(cfg)
@@ -331,8 +332,8 @@ def recover(cfg: Config) -> None:
 # -- verifying releases ---------------------------------------------------------------------------
 
 
-def _refuse_damaged(cfg: Config, release_id: str, doing: str) -> None:
-    problems = metadata.verify(cfg.releases / release_id)
+def _refuse_damaged(cfg: Config, release_id: str, doing: str, fresh: set[str] | None = None) -> None:
+    problems = metadata.verify(cfg.releases / release_id, fresh)
     if problems:
         more = f" (and {len(problems) - 3} more)" if len(problems) > 3 else ""
         raise PublishError(

@@ -159,11 +159,16 @@ def test_a_compressed_text_is_done_once_its_br_or_its_none_marker_is_there(tmp_p
 
     cache = CompressedCache(tmp_path)
     text = b"<p>Una p\xc3\xa1gina.</p>" * 100
-    made = dict(cache.ensure("es/index.html", text))
+    sha = hashlib.sha256(text).hexdigest()
+    made = {suffix: (size, digest) for suffix, size, digest in cache.ensure("es/index.html", text)}
     assert set(made) == {".br", ".gz"} and sorted(p.name.rsplit(".", 1)[1] for p in tmp_path.iterdir()) == ["br", "gz"]
-    os.unlink(made[".br"])  # as a crash between the two writes leaves it: not done, compressed again
-    assert cache.paths("es/index.html", hashlib.sha256(text).hexdigest()) is None
-    assert dict(cache.ensure("es/index.html", text)).keys() == {".br", ".gz"}
+    for suffix, (size, digest) in made.items():  # what the build records of each variant is what the cache holds
+        held = Path(cache.path("es/index.html", sha, suffix)).read_bytes()
+        assert (len(held), hashlib.sha256(held).hexdigest()) == (size, digest)
+    assert [v[0] for v in cache.ensure("es/index.html", text)] == [".br", ".gz"], "read back, not compressed again"
+    os.unlink(cache.path("es/index.html", sha, ".br"))  # as a crash between the two writes leaves it: not done, compressed again
+    assert cache.paths("es/index.html", sha) is None
+    assert {v[0] for v in cache.ensure("es/index.html", text)} == {".br", ".gz"}
     noise = os.urandom(2000)  # nothing worth keeping: a marker, and no second try
     assert cache.ensure("es/index.html", noise) == []
     assert cache.paths("es/index.html", hashlib.sha256(noise).hexdigest()) == []

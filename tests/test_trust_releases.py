@@ -219,6 +219,30 @@ def test_the_real_server_restarted_on_a_garbage_current_says_so_and_serves_the_p
     assert f"WARNING: {cfg.data / 'current'}" in server.output() and f"now serving {expected}" in server.output()
 
 
+def test_a_publish_records_what_it_built_so_a_cache_file_damaged_since_is_found_not_blessed(cfg: Config) -> None:
+    """checksums.json holds the SHA-256 the build computed for each file, not one read back from the cache: a
+    cache file damaged after an earlier publish (same size) and linked again is named by `serve.py verify`,
+    and the server leaves it out when it reads the release (404), rather than having its damaged bytes recorded as right."""
+    first = releases.publish(cfg, "test")["id"]
+    cache = cfg.data / "cache" / "blobs"
+    rel = "es/about/index.html"
+    blob = next(p for p in cache.rglob("*") if p.is_file() and p.name == metadata.read_manifest(cfg.releases / first)[rel][1])
+    os.chmod(blob, 0o644)
+    data = bytearray(blob.read_bytes())
+    data[-20:] = b"X" * 20  # same size, other bytes
+    blob.write_bytes(bytes(data))
+    change_spanish_page(cfg, "Un cambio en otra página.")
+    second = releases.publish(cfg, "test")["id"]
+    assert second != first
+    problems = metadata.verify(cfg.releases / second)
+    assert problems == [f"{rel}: its content is not what was written (SHA-256 differs)"], problems
+    r = cli(cfg, "verify")
+    assert r.returncode == 1 and f"{rel}: its content is not what was written" in r.stdout + r.stderr, r.stdout + r.stderr
+    with TestClient(create_app(cfg.releases / second)) as c:
+        assert c.get("/" + rel.removesuffix("index.html"), headers={"Accept-Encoding": "identity"}).status_code == 404
+        assert c.get("/es/rights/hartford/", headers={"Accept-Encoding": "identity"}).status_code == 200
+
+
 # -- files damaged while served --------------------------------------------------------------------------------
 
 

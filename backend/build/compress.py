@@ -52,6 +52,13 @@ def variants(rel: str, data: bytes) -> dict[str, bytes]:
     return out
 
 
+Variant = tuple[str, int, str]  # (".br" or ".gz", its size, its SHA-256): what checksums.json records of it
+
+
+def _digest(suffix: str, body: bytes) -> Variant:
+    return suffix, len(body), hashlib.sha256(body).hexdigest()
+
+
 class CompressedCache:
     """<data>/cache/compressed: the variants of every text a build compressed, by the text's hash and level."""
 
@@ -62,6 +69,10 @@ class CompressedCache:
         quality, level = levels(rel)
         return os.path.join(self.root, f"{sha}.{quality}{level}")
 
+    def path(self, rel: str, sha: str, suffix: str) -> str:
+        """Where the variant `suffix` of this text at its level is kept (whether or not it is there)."""
+        return self._stem(rel, sha) + suffix
+
     def paths(self, rel: str, sha: str) -> list[tuple[str, Path]] | None:
         """(suffix, cached file) of each variant, or None when this text at this level was never compressed.
         A text is done once its .br is there (its .gz is written first) or, with no variant worth keeping, its
@@ -71,16 +82,18 @@ class CompressedCache:
             return [(s, Path(stem + s)) for s in ENCODINGS if os.path.exists(stem + s)]
         return [] if os.path.exists(stem + ".none") else None
 
-    def ensure(self, rel: str, data: bytes, sha: str | None = None) -> list[tuple[str, Path]]:
-        """Compress `data` unless it was compressed before; return (suffix, cached file) of each variant."""
+    def ensure(self, rel: str, data: bytes, sha: str | None = None) -> list[Variant]:
+        """Compress `data` unless it was compressed before; return each variant's suffix, size and SHA-256
+        (read back from the cache when it was compressed before). Keep them with the file that has them:
+        a later build then links the variants without reading them (pipeline.py)."""
         sha = sha or hashlib.sha256(data).hexdigest()
         found = self.paths(rel, sha)
         if found is not None:
-            return found
+            return [_digest(suffix, path.read_bytes()) for suffix, path in found]
         stem = self._stem(rel, sha)
         made = variants(rel, data)
         for suffix in sorted(made, key=lambda s: s == ".br"):  # .br last: it marks the text done
             atomic_write(Path(f"{stem}{suffix}"), made[suffix], 0o444)
         if not made:
             atomic_write(Path(f"{stem}.none"), b"")
-        return [(s, Path(f"{stem}{s}")) for s in ENCODINGS if s in made]
+        return [_digest(s, made[s]) for s in ENCODINGS if s in made]

@@ -23,7 +23,7 @@ from ..policy import HASH_LEN
 from .links import base_url
 
 BACKEND = Path(__file__).resolve().parent.parent
-CACHE_FORMAT = "1"  # bump when what the caches in <data>/cache keep changes shape
+CACHE_FORMAT = "2"  # bump when what the caches in <data>/cache keep changes shape
 
 
 @dataclass(frozen=True)

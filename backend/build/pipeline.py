@@ -38,7 +38,7 @@ from ..content import hsds
 from ..policy import HASH_LEN, HEADERS_FILE, digest, hashed_name, static_headers
 from . import metadata, produce, share, worker
 from .cache import Fingerprints, RenderCache
-from .compress import CompressedCache, is_text, variants
+from .compress import ENCODINGS, CompressedCache, Variant, is_text, variants
 from .inputs import Inputs, load_inputs
 from .produce import Counts, Out, Producer, default_jobs
 from .progress import RECORD as PROGRESS_RECORD
@@ -51,25 +51,35 @@ NOT_PRECACHED_UNDER = "screenshots/"  # the manifest's screenshots: for the inst
 
 @dataclass
 class Site:
-    """Files of a release being built: their hashes, and their bytes in the render cache (or in memory without one)."""
+    """Files of a release being built: their hashes and sizes, their compressed variants when known, and their
+    bytes in the render cache (or in memory without one); `fresh`: the files whose bytes this build made."""
 
     cache: RenderCache | None = None
     files: dict[str, bytes] = field(default_factory=dict)  # in memory: only without a cache
     shas: dict[str, str] = field(default_factory=dict)  # every file: the sha256 of its bytes
+    sizes: dict[str, int] = field(default_factory=dict)
+    variants: dict[str, tuple[Variant, ...]] = field(default_factory=dict)  # texts whose variants are in the cache
+    fresh: set[str] = field(default_factory=set)
 
     def add(self, rel: str, data: str | bytes) -> str:
         body = data.encode("utf-8") if isinstance(data, str) else data
         self.put(Out(rel, self.cache.put(body), len(body)) if self.cache else Out(rel, hashlib.sha256(body).hexdigest(), len(body), body))
+        self.fresh.add(rel)
         return self.digest(rel)
 
     def put(self, out: Out) -> None:
         self.shas[out.rel] = out.sha
+        self.sizes[out.rel] = out.size
+        if out.variants is not None:
+            self.variants[out.rel] = out.variants
         if out.body is not None:
             self.files[out.rel] = out.body
 
-    def extend(self, outs: list[Out]) -> None:
+    def extend(self, outs: list[Out], made: list[str] | None = None) -> None:
+        """Add files; `made`: the paths among them that were rendered in this build (the rest were reused)."""
         for out in outs:
             self.put(out)
+        self.fresh.update(made or ())
 
     def digest(self, rel: str) -> str:
         return self.shas[rel][:HASH_LEN]
@@ -78,6 +88,10 @@ class Site:
         if rel in self.files or self.cache is None:
             return self.files[rel]
         return Path(self.cache.blob(self.shas[rel])).read_bytes()
+
+    def fresh_files(self) -> set[str]:
+        """The release's files whose bytes this build made, with their variants: what a publish reads back."""
+        return {*self.fresh, *(rel + suffix for rel in self.fresh for suffix in ENCODINGS)}
 
 
 def hash_assets(cfg: Config, site: Site, logo: Path | None = None) -> dict[str, str]:
@@ -122,7 +136,7 @@ def render(inputs: Inputs, cache: RenderCache | None = None, jobs: int = 1, prog
     fps = Fingerprints(inputs, assets)
     counts, bundles = Counts(), {}
     for result in produce.languages(inputs, renderer, fps, cache, jobs):
-        site.extend(result.files)
+        site.extend(result.files, result.counts.rendered)
         bundles[result.tag] = result.bundle
         counts.add(result.counts)
         if progress is not None:
@@ -134,10 +148,12 @@ def render(inputs: Inputs, cache: RenderCache | None = None, jobs: int = 1, prog
         "description": content.site.tagline, "languages": inputs.languages, "exit_url": cfg.exit_url,
         "drafts": renderer.draft_tags(), "path": "",
     }
+    made = root.counts.rendered
     site.extend(root.one("chooser", lambda: [("index.html", renderer.env.get_template("chooser.html").render(**chooser))]))
     site.extend(root.one("404", lambda: [("404.html", renderer.env.get_template("root_not_found.html").render(**chooser))]))
     site.extend(root.one("liaison", lambda: [("share/index.html", share.liaison_page(renderer))]))
     root.save()
+    site.fresh.update(made)
     counts.add(root.counts)
     for rel, text in hsds.api_files(content).items():  # HSDS's read API, served by /api/hsds/..., never precached; reads all content
         site.add(rel, text)
@@ -174,8 +190,8 @@ def write_release(site: Site, dest: Path, *, link: bool = False) -> None:
     dest.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", dir=dest.parent))
     try:
-        _write_files(site, tmp, link)
-        metadata.write_manifest(tmp)  # last: it covers every file above, the compressed ones included
+        written = _write_files(site, tmp, link)
+        metadata.write_manifest(tmp, written)  # last: it covers every file above, the compressed ones included
         os.chmod(tmp, 0o755)
         if dest.exists():
             old = dest.with_name(f".{dest.name}.old-{os.getpid()}")
@@ -200,10 +216,13 @@ def _place(src: Path | str, dst: Path | str, link: bool) -> None:
     shutil.copyfile(src, dst)
 
 
-def _write_files(site: Site, root: Path, link: bool) -> None:
-    """Every file and its variants: placed from the cache (compressing there what never was), or written."""
+def _write_files(site: Site, root: Path, link: bool) -> dict[str, tuple[int, str]]:
+    """Every file and its variants: placed from the cache (compressing there what never was), or written.
+    Return each written file's size and SHA-256 as the build knows them (checksums.json's entries): the
+    bytes are not read back here; a publish verifies what it made (site.fresh_files)."""
     made: set[str] = set()
     compressed = CompressedCache(site.cache.compressed) if site.cache else None
+    written: dict[str, tuple[int, str]] = {}
     missing: list[str] = []
     for rel in sorted(site.shas):
         path = os.path.join(root, rel)
@@ -216,27 +235,39 @@ def _write_files(site: Site, root: Path, link: bool) -> None:
             continue
         sha = site.shas[rel]
         _place(site.cache.blob(sha), path, link)
+        written[rel] = (site.sizes[rel], sha)
         if is_text(rel):
-            found = compressed.paths(rel, sha)
-            if found is None:
+            known = site.variants.get(rel)
+            try:
+                for suffix, size, digest_ in known if known is not None else ():
+                    _place(compressed.path(rel, sha, suffix), path + suffix, link)
+                    written[rel + suffix] = (size, digest_)
+            except FileNotFoundError:  # pruned or removed from the cache since: compressed again below
+                known = None
+            if known is None:
                 missing.append(rel)
-                continue
-            for suffix, cached in found:
-                _place(cached, path + suffix, link)
 
     def one(rel: str) -> None:  # what is not in the cache yet: compressed here, two at a time
         path = os.path.join(root, rel)
         if site.cache is None or compressed is None:
-            Path(path).write_bytes(site.files[rel])
-            for suffix, body in (variants(rel, site.files[rel]).items() if is_text(rel) else ()):
-                Path(path + suffix).write_bytes(body)
+            body = site.files[rel]
+            Path(path).write_bytes(body)
+            written[rel] = (len(body), site.shas[rel])
+            for suffix, data in (variants(rel, body).items() if is_text(rel) else ()):
+                Path(path + suffix).write_bytes(data)
+                written[rel + suffix] = (len(data), hashlib.sha256(data).hexdigest())
             return
-        for suffix, cached in compressed.ensure(rel, site.read(rel), site.shas[rel]):
-            _place(cached, Path(path + suffix), link)
+        sha = site.shas[rel]
+        for suffix, size, digest_ in compressed.ensure(rel, site.read(rel), sha):
+            target = Path(path + suffix)
+            target.unlink(missing_ok=True)  # a variant placed above before one of its kin was found missing
+            _place(compressed.path(rel, sha, suffix), target, link)
+            written[rel + suffix] = (size, digest_)
 
     if missing:
         with ThreadPoolExecutor(max_workers=2) as pool:  # brotli and zlib release the GIL
             list(pool.map(one, missing))
+    return written
 
 
 def build(cfg: Config, out: Path, stream: TextIO | None = None) -> dict[str, Any]:

@@ -25,19 +25,21 @@ from ..i18n import Language
 from ..policy import HASH_LEN, PACK_NAME, digest, packed_type, security_headers
 from . import pages, share
 from .cache import Fingerprints, RenderCache
-from .compress import CompressedCache, is_text
+from .compress import CompressedCache, Variant, is_text
 from .inputs import Inputs
 from .renderer import Renderer
 from .trace import Dep, recording
 
 
 class Out(NamedTuple):
-    """One file of a release: its path, the sha256 and size of its bytes, and the bytes when kept in memory."""
+    """One file of a release: its path, the sha256 and size of its bytes, the bytes when kept in memory, and
+    its compressed variants when they are in the cache (None: not compressed yet, or not a text)."""
 
     rel: str
     sha: str
     size: int
     body: bytes | None = None
+    variants: tuple[Variant, ...] | None = None
 
 
 @dataclass
@@ -64,11 +66,12 @@ class Counts:
 
 
 def _stored(entries: list[list[Any]]) -> list[Out]:
-    return [Out(rel, sha, size) for rel, sha, size in entries]
+    return [Out(rel, sha, size, None, None if variants is None else tuple((str(v[0]), int(v[1]), str(v[2])) for v in variants))
+            for rel, sha, size, variants in entries]
 
 
 def _entries(files: list[Out]) -> list[list[Any]]:
-    return [[f.rel, f.sha, f.size] for f in files]
+    return [[f.rel, f.sha, f.size, None if f.variants is None else [list(v) for v in f.variants]] for f in files]
 
 
 class Producer:
@@ -122,7 +125,7 @@ class Producer:
             return Out(rel, hashlib.sha256(body).hexdigest(), len(body), body)
         sha = self.cache.put(body)
         if self.compressed is not None and is_text(rel):
-            self.compressed.ensure(rel, body, sha)
+            return Out(rel, sha, len(body), None, tuple(self.compressed.ensure(rel, body, sha)))
         return Out(rel, sha, len(body))
 
     def read(self, out: Out) -> bytes:
