@@ -128,8 +128,12 @@ def changes(old: dict[str, dict[str, str]], new: dict[str, dict[str, str]]) -> d
 
 
 def summarize(diff: dict[str, dict[str, list[str]]]) -> str:
+    """One line: per language, or (more than five) the totals, so the line stays a line at a state's scale."""
     if not diff:
         return "no page changed"
+    if len(diff) > 5:
+        totals = [f"{sum(len(d[k]) for d in diff.values()):,} {k}" for k in ("changed", "added", "removed") if any(d[k] for d in diff.values())]
+        return f"{len(diff)} languages: {', '.join(totals)}"
     parts = []
     for lang, d in diff.items():
         bits = [f"{len(d[k])} {k}" for k in ("changed", "added", "removed") if d[k]]
@@ -138,12 +142,19 @@ def summarize(diff: dict[str, dict[str, list[str]]]) -> str:
 
 
 def _freeze(root: Path) -> None:
-    """Make a published release read-only, so nothing edits it in place (files first, then folders, deepest first)."""
+    """Make a published release read-only, so nothing edits it in place (files first, then folders, deepest first).
+    Files linked from the render cache are read-only already: only the others are changed."""
     folders = []
-    for folder, _dirs, names in os.walk(root):
+    todo = [os.fspath(root)]
+    while todo:
+        folder = todo.pop()
         folders.append(folder)
-        for name in names:
-            os.chmod(os.path.join(folder, name), 0o444, follow_symlinks=False)
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                if entry.is_dir(follow_symlinks=False):
+                    todo.append(entry.path)
+                elif stat.S_IMODE(entry.stat(follow_symlinks=False).st_mode) != 0o444:
+                    os.chmod(entry.path, 0o444, follow_symlinks=False)
     for folder in reversed(folders):
         os.chmod(folder, 0o555)
 
@@ -316,9 +327,10 @@ def remove_leftovers(cfg: Config) -> None:
                 remove_release(tmp)
     cache = cfg.data / "cache" / "compressed"
     if cache.is_dir():
-        for tmp in cache.iterdir():
-            if tmp.is_dir():
-                shutil.rmtree(tmp, ignore_errors=True)
+        with os.scandir(cache) as entries:  # tens of thousands of files at scale: no stat for each
+            for entry in entries:
+                if entry.is_dir(follow_symlinks=False):
+                    shutil.rmtree(entry.path, ignore_errors=True)
     for tmp in (*cfg.data.glob(".current.*"), *cfg.data.glob(".history.jsonl.*")):
         tmp.unlink(missing_ok=True)
 

@@ -194,3 +194,12 @@ def test_old_releases_are_pruned_beyond_keep(workspace: Config) -> None:
         assert cli(workspace, "publish", "--keep", "2").returncode == 0
     kept = [p.name for p in workspace.releases.iterdir() if not p.name.startswith(".")]
     assert len(kept) == 2 and releases.current_id(workspace) in kept
+
+
+def test_the_summary_stays_one_short_line_at_a_states_scale() -> None:
+    few = {"es": {"changed": ["/es/"], "added": [], "removed": []}, "ar": {"changed": [], "added": ["/ar/x/"], "removed": ["/ar/y/"]}}
+    assert releases.summarize(few) == "es: 1 changed; ar: 1 added, 1 removed"
+    many = {f"l{i}": {"changed": [], "added": [f"/l{i}/{n}/" for n in range(374)], "removed": []} for i in range(100)}
+    assert releases.summarize(many) == "100 languages: 37,400 added"
+    many["l0"]["changed"] = ["/l0/"]
+    assert releases.summarize(many) == "100 languages: 1 changed, 37,400 added"

@@ -27,7 +27,8 @@ ENCODINGS = (".br", ".gz")
 
 
 def is_text(rel: str) -> bool:
-    return Path(rel).suffix in TEXT_SUFFIXES
+    name = rel.rpartition("/")[2]
+    return "." in name and name[name.rindex(".") :] in TEXT_SUFFIXES
 
 
 def levels(rel: str) -> tuple[int, int]:
@@ -64,10 +65,11 @@ class CompressedCache:
 
     def __init__(self, root: Path):
         self.root = Path(root)
+        self._root = os.fspath(root)
 
     def _stem(self, rel: str, sha: str) -> str:
         quality, level = levels(rel)
-        return os.path.join(self.root, f"{sha}.{quality}{level}")
+        return f"{self._root}/{sha}.{quality}{level}"
 
     def path(self, rel: str, sha: str, suffix: str) -> str:
         """Where the variant `suffix` of this text at its level is kept (whether or not it is there)."""

@@ -224,8 +224,9 @@ def _write_files(site: Site, root: Path, link: bool) -> dict[str, tuple[int, str
     compressed = CompressedCache(site.cache.compressed) if site.cache else None
     written: dict[str, tuple[int, str]] = {}
     missing: list[str] = []
+    top = os.fspath(root)
     for rel in sorted(site.shas):
-        path = os.path.join(root, rel)
+        path = f"{top}/{rel}"
         folder = os.path.dirname(path)
         if folder not in made:
             os.makedirs(folder, exist_ok=True)
