@@ -188,3 +188,41 @@ def test_the_cache_keeps_what_the_release_uses_and_prunes_the_rest(tmp_path: Pat
     assert CompressedCache(cache.compressed).paths("es/index.html", kept) and CompressedCache(cache.compressed).paths("es/index.html", gone) is None
     cache.put(b"<p>gone</p>" * 50)
     assert cache.prune({kept}) == 0, "pruned again within the day"
+
+
+def test_a_kept_catalog_is_unpickled_only_when_its_entries_are_read(pack: Config) -> None:
+    """At a state's scale most languages did not change: their language comes from a small file, their entries
+    (a large one) only when a page of theirs is rendered; a kept parse that vanished is parsed again, and a
+    catalog changed on disk after its key was taken is refused rather than mixed with the old key."""
+    from backend.errors import ContentError
+    from backend.i18n import parse_catalog
+
+    load_inputs(pack)  # the kept parses exist
+    inputs = load_inputs(pack)
+    es = inputs.catalog("es")
+    assert es is not None and all(c._po is None for c in inputs.catalogs), "entries unpickled before anyone asked"
+    assert es.language.tag == "es" and es._po is None
+    fresh = parse_catalog(es.path)
+    assert [(e.msgctxt, e.msgid, e.msgstr) for e in es.po] == [(e.msgctxt, e.msgid, e.msgstr) for e in fresh.po] and es.lines == fresh.lines
+
+    cache = pack.data / "cache" / "catalogs"
+    inputs = load_inputs(pack)
+    for kept in cache.glob("ar.*.pickle"):
+        if not kept.name.endswith(".language.pickle"):
+            kept.unlink()
+    ar = inputs.catalog("ar")
+    assert ar is not None and len(ar.po) == len(parse_catalog(ar.path).po)
+
+    inputs = load_inputs(pack)
+    for kept in cache.glob("es.*.pickle"):
+        if not kept.name.endswith(".language.pickle"):
+            kept.unlink()
+    es = inputs.catalog("es")
+    assert es is not None
+    original = es.path.read_bytes()
+    try:
+        es.path.write_bytes(original + b"\n")
+        with pytest.raises(ContentError, match="changed while it was being published"):
+            es.po  # noqa: B018
+    finally:
+        es.path.write_bytes(original)

@@ -94,17 +94,19 @@ def code_hash() -> str:
 
 
 def _catalog(path: Path, cache: Path) -> tuple[Catalog, str]:
-    """A catalog, parsed, or unpickled from <data>/cache/catalogs when this very file was parsed before."""
+    """A catalog, parsed, or from <data>/cache/catalogs when this very file was parsed before: its language
+    at once, its entries (unpickled) when first used, so languages that did not change cost no unpickling."""
     try:
         raw = path.read_bytes()
     except OSError as e:
         raise ContentError(f"cannot be read: {e.strerror or e}", path) from None
     key = hashlib.sha256(f"{code_hash()}\0{path}\0".encode() + raw).hexdigest()
-    kept = cache / f"{path.parent.parent.name}.{key[:32]}.pickle"
+    stem = f"{path.parent.parent.name}.{key[:32]}"
+    kept, language_kept = cache / f"{stem}.pickle", cache / f"{stem}.language.pickle"
     try:
-        found = pickle.loads(kept.read_bytes())
-        if isinstance(found, Catalog) and found.path == path:
-            return found, key
+        language = pickle.loads(language_kept.read_bytes())
+        if isinstance(language, Language) and kept.is_file():
+            return Catalog.later(path, language, lambda: _unpickle(kept, path, key)), key
     except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError):
         pass
     catalog = parse_catalog(path)
@@ -112,9 +114,24 @@ def _catalog(path: Path, cache: Path) -> tuple[Catalog, str]:
         for old in cache.glob(f"{path.parent.parent.name}.*.pickle"):
             old.unlink(missing_ok=True)
         atomic_write(kept, pickle.dumps(catalog, protocol=pickle.HIGHEST_PROTOCOL))
+        atomic_write(language_kept, pickle.dumps(catalog.language, protocol=pickle.HIGHEST_PROTOCOL))  # last: marks both there
     except OSError:
         pass  # a cache that cannot be written (a read-only data directory) only costs time
     return catalog, key
+
+
+def _unpickle(kept: Path, path: Path, key: str) -> Catalog:
+    """The kept parse of `path` (whose bytes had `key`), or `path` parsed again if that is gone or damaged; a
+    catalog changed on disk since its key was taken is an error, not a silent mix of two versions."""
+    try:
+        found = pickle.loads(kept.read_bytes())
+        if isinstance(found, Catalog) and found.path == path:
+            return found
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError):
+        pass
+    if hashlib.sha256(f"{code_hash()}\0{path}\0".encode() + path.read_bytes()).hexdigest() != key:
+        raise ContentError("changed while it was being published: publish again", path)
+    return parse_catalog(path)
 
 
 def _problems(catalog: Catalog, key: str | None, cache: Path) -> list[Problem]:

@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,14 +25,49 @@ _PO_LINE = re.compile(
 )
 
 
-@dataclass(frozen=True)
 class Catalog:
-    """One parsed .po file: its language, entries and lines. Read it, never change it."""
+    """One parsed .po file: its language, entries and lines. Read it, never change it.
 
-    path: Path
-    po: polib.POFile
-    lines: tuple[str, ...]
-    language: Language
+    `Catalog.later(path, language, load)` is one whose entries are read only when first asked for (a
+    publish at a state's scale needs the language of every catalog, but the entries only of those that
+    changed; build/inputs.py keeps parsed catalogs and their languages apart)."""
+
+    __slots__ = ("_lines", "_load", "_po", "language", "path")
+
+    def __init__(self, path: Path, po: polib.POFile, lines: tuple[str, ...], language: Language):
+        self.path, self.language = path, language
+        self._po: polib.POFile | None = po
+        self._lines: tuple[str, ...] | None = lines
+        self._load: Callable[[], Catalog] | None = None
+
+    @classmethod
+    def later(cls, path: Path, language: Language, load: Callable[[], Catalog]) -> Catalog:
+        catalog = cls.__new__(cls)
+        catalog.path, catalog.language, catalog._po, catalog._lines, catalog._load = path, language, None, None, load
+        return catalog
+
+    def _loaded(self) -> tuple[polib.POFile, tuple[str, ...]]:
+        if self._po is None or self._lines is None:
+            assert self._load is not None
+            full = self._load()
+            self._po, self._lines, self._load = full.po, full.lines, None
+        return self._po, self._lines
+
+    @property
+    def po(self) -> polib.POFile:
+        return self._loaded()[0]
+
+    @property
+    def lines(self) -> tuple[str, ...]:
+        return self._loaded()[1]
+
+    def __getstate__(self) -> tuple[Path, Language, polib.POFile, tuple[str, ...]]:
+        po, lines = self._loaded()
+        return self.path, self.language, po, lines
+
+    def __setstate__(self, state: tuple[Path, Language, polib.POFile, tuple[str, ...]]) -> None:
+        self.path, self.language, self._po, self._lines = state
+        self._load = None
 
 
 def read_catalog(path: Path) -> polib.POFile:
