@@ -21,6 +21,8 @@ import json
 import os
 import shutil
 import stat
+import subprocess
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -160,9 +162,9 @@ def _freeze(root: Path) -> None:
 
 
 def remove_release(root: Path) -> None:
-    for path in [root, *root.rglob("*")]:
-        if path.is_dir():
-            path.chmod(stat.S_IRWXU)
+    """Delete a release (read-only folders made writable first; the files' own modes do not matter)."""
+    for folder, _dirs, _files in os.walk(root):
+        os.chmod(folder, stat.S_IRWXU)
     shutil.rmtree(root)
 
 
@@ -310,12 +312,29 @@ def listing(cfg: Config) -> list[dict[str, Any]]:
     return sorted(out, key=lambda r: r["time"], reverse=True)
 
 
+PRUNED = ".pruned-"  # a release moved aside to be deleted (a leftover, if its deletion was cut short)
+_REMOVE = """import os, shutil, sys
+for root in sys.argv[1:]:
+    for folder, _dirs, _files in os.walk(root):
+        os.chmod(folder, 0o700)
+    shutil.rmtree(root, ignore_errors=True)
+"""
+
+
 def prune(cfg: Config, keep: int) -> None:
-    """Delete the oldest releases beyond `keep`, never the current one."""
+    """Remove the oldest releases beyond `keep`, never the current one: each is moved aside at once (no
+    listing shows it) and deleted by a process of its own, as deleting a state's release (a hundred thousand
+    files) takes seconds nobody should wait for; the next publish deletes what that left."""
     cur = current_id(cfg)
+    doomed = []
     for r in listing(cfg)[keep:]:
         if r["id"] != cur:
-            remove_release(cfg.releases / r["id"])
+            aside = cfg.releases / f"{PRUNED}{r['id']}"
+            os.replace(cfg.releases / r["id"], aside)
+            doomed.append(str(aside))
+    if doomed:
+        subprocess.Popen([sys.executable, "-c", _REMOVE, *doomed], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                         stderr=subprocess.DEVNULL, start_new_session=True, close_fds=True)
 
 
 def remove_leftovers(cfg: Config) -> None:
@@ -324,7 +343,10 @@ def remove_leftovers(cfg: Config) -> None:
     if cfg.releases.is_dir():
         for tmp in cfg.releases.glob(".*"):
             if tmp.is_dir():
-                remove_release(tmp)
+                try:
+                    remove_release(tmp)
+                except FileNotFoundError:
+                    pass  # a pruned release its own process was deleting meanwhile
     cache = cfg.data / "cache" / "compressed"
     if cache.is_dir():
         with os.scandir(cache) as entries:  # tens of thousands of files at scale: no stat for each

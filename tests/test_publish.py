@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 import urllib.request
 from pathlib import Path
 
@@ -194,6 +195,23 @@ def test_old_releases_are_pruned_beyond_keep(workspace: Config) -> None:
         assert cli(workspace, "publish", "--keep", "2").returncode == 0
     kept = [p.name for p in workspace.releases.iterdir() if not p.name.startswith(".")]
     assert len(kept) == 2 and releases.current_id(workspace) in kept
+    deadline = time.monotonic() + 30  # the pruned ones are moved aside at once and deleted by a process of their own
+    while any(workspace.releases.glob(releases.PRUNED + "*")):
+        assert time.monotonic() < deadline, "a pruned release was never deleted"
+        time.sleep(0.1)
+    assert sorted(p.name for p in workspace.releases.iterdir()) == sorted(kept)
+
+
+def test_a_pruned_release_left_half_deleted_is_removed_by_the_next_publish(workspace: Config) -> None:
+    change_spanish(workspace, "No Hartford resident will be detained", "Versión A.")
+    assert cli(workspace, "publish").returncode == 0
+    left = workspace.releases / f"{releases.PRUNED}0123456789ab" / "es"
+    left.mkdir(parents=True)
+    (left / "index.html").write_text("half deleted")
+    os.chmod(left, 0o555)
+    change_spanish(workspace, "No Hartford resident will be detained", "Versión B.")
+    assert cli(workspace, "publish").returncode == 0
+    assert not (workspace.releases / f"{releases.PRUNED}0123456789ab").exists()
 
 
 def test_the_summary_stays_one_short_line_at_a_states_scale() -> None:

@@ -32,18 +32,20 @@ class Catalog:
     publish at a state's scale needs the language of every catalog, but the entries only of those that
     changed; build/inputs.py keeps parsed catalogs and their languages apart)."""
 
-    __slots__ = ("_lines", "_load", "_po", "language", "path")
+    __slots__ = ("_lines", "_load", "_po", "known_status", "language", "path")
 
     def __init__(self, path: Path, po: polib.POFile, lines: tuple[str, ...], language: Language):
         self.path, self.language = path, language
         self._po: polib.POFile | None = po
         self._lines: tuple[str, ...] | None = lines
         self._load: Callable[[], Catalog] | None = None
+        self.known_status: Status | None = None  # status_of's answer, when kept with the language
 
     @classmethod
-    def later(cls, path: Path, language: Language, load: Callable[[], Catalog]) -> Catalog:
+    def later(cls, path: Path, language: Language, load: Callable[[], Catalog], status: Status | None = None) -> Catalog:
         catalog = cls.__new__(cls)
         catalog.path, catalog.language, catalog._po, catalog._lines, catalog._load = path, language, None, None, load
+        catalog.known_status = status
         return catalog
 
     def _loaded(self) -> tuple[polib.POFile, tuple[str, ...]]:
@@ -67,7 +69,7 @@ class Catalog:
 
     def __setstate__(self, state: tuple[Path, Language, polib.POFile, tuple[str, ...]]) -> None:
         self.path, self.language, self._po, self._lines = state
-        self._load = None
+        self._load, self.known_status = None, None
 
 
 def read_catalog(path: Path) -> polib.POFile:
@@ -256,6 +258,8 @@ class Status:
 
 def status_of(catalog: Catalog) -> Status:
     """How complete a catalog is."""
+    if catalog.known_status is not None:
+        return catalog.known_status
     live = [e for e in catalog.po if not e.obsolete]
     fuzzy = sum(1 for e in live if e.fuzzy)
     translated = sum(1 for e in live if e.translated())
