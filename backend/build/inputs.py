@@ -101,7 +101,7 @@ def _catalog(path: Path, cache: Path) -> tuple[Catalog, str]:
         raw = path.read_bytes()
     except OSError as e:
         raise ContentError(f"cannot be read: {e.strerror or e}", path) from None
-    key = hashlib.sha256(f"{code_hash()}\0{path}\0".encode() + raw).hexdigest()
+    key = _key(path, raw)
     stem = f"{path.parent.parent.name}.{key[:32]}"
     kept, language_kept = cache / f"{stem}.pickle", cache / f"{stem}.language.pickle"
     try:
@@ -121,6 +121,11 @@ def _catalog(path: Path, cache: Path) -> tuple[Catalog, str]:
     return catalog, key
 
 
+def _key(path: Path, raw: bytes) -> str:
+    """What a kept parse of the catalog at `path` holding `raw` is filed under: the code, the path and the bytes."""
+    return hashlib.sha256(f"{code_hash()}\0{path}\0".encode() + raw).hexdigest()
+
+
 def _unpickle(kept: Path, path: Path, key: str) -> Catalog:
     """The kept parse of `path` (whose bytes had `key`), or `path` parsed again if that is gone or damaged; a
     catalog changed on disk since its key was taken is an error, not a silent mix of two versions."""
@@ -130,7 +135,7 @@ def _unpickle(kept: Path, path: Path, key: str) -> Catalog:
             return found
     except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError):
         pass
-    if hashlib.sha256(f"{code_hash()}\0{path}\0".encode() + path.read_bytes()).hexdigest() != key:
+    if _key(path, path.read_bytes()) != key:
         raise ContentError("changed while it was being published: publish again", path)
     return parse_catalog(path)
 
