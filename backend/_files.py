@@ -9,6 +9,9 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import stat
+import subprocess
+import sys
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -123,3 +126,43 @@ def atomic_symlink(link: Path, target: Path) -> None:
     tmp.unlink(missing_ok=True)
     os.symlink(target, tmp)
     os.replace(tmp, link)
+
+
+def freeze(root: Path) -> None:
+    """Make a tree read-only, so nothing edits it in place (files first, then folders, deepest first).
+    Files already read-only (hard links from the render cache) are left as they are."""
+    folders = []
+    todo = [os.fspath(root)]
+    while todo:
+        folder = todo.pop()
+        folders.append(folder)
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                if entry.is_dir(follow_symlinks=False):
+                    todo.append(entry.path)
+                elif stat.S_IMODE(entry.stat(follow_symlinks=False).st_mode) != 0o444:
+                    os.chmod(entry.path, 0o444, follow_symlinks=False)
+    for folder in reversed(folders):
+        os.chmod(folder, 0o555)
+
+
+def remove_release(root: Path | str, ignore_errors: bool = False) -> None:
+    """Delete a tree `freeze` made read-only (its folders made writable first; the files' own modes do not matter)."""
+    for folder, _dirs, _files in os.walk(root):
+        try:
+            os.chmod(folder, stat.S_IRWXU)
+        except OSError:
+            if not ignore_errors:
+                raise
+    shutil.rmtree(root, ignore_errors=ignore_errors)
+
+
+def remove_trees_apart(roots: list[str]) -> None:
+    """Delete trees with `remove_release` in a process of its own, which outlives this one: deleting a
+    hundred thousand files takes seconds nobody should wait for."""
+    if roots:
+        here = os.fspath(Path(__file__).resolve().parents[1])
+        code = "import sys; sys.path.insert(0, sys.argv[1]); from backend._files import remove_release\n" \
+               "for root in sys.argv[2:]: remove_release(root, ignore_errors=True)"
+        subprocess.Popen([sys.executable, "-c", code, here, *roots], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                         stderr=subprocess.DEVNULL, start_new_session=True, close_fds=True)

@@ -17,25 +17,22 @@ from __future__ import annotations
 import datetime as dt
 import errno
 import fcntl
-import json
 import os
 import shutil
-import stat
-import subprocess
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TextIO
 
 from . import build as building
-from ._files import append_json, atomic_symlink, atomic_write, read_jsonl
-from .build import metadata, worker
+from ._files import append_json, atomic_symlink, atomic_write, freeze, read_jsonl, remove_release, remove_trees_apart
+from .build import metadata
 from .checks import check_report
 from .config import Config
 from .deploy import SITE_LINK
 from .errors import ContentError
 from .i18n.extract import follow_source
+from .release_diff import changes, page_revisions, revisions, summarize
 
 
 class PublishError(RuntimeError):
@@ -96,78 +93,6 @@ def publish_lock(cfg: Config, wait: bool = False) -> Iterator[None]:
         os.close(fd)
 
 
-def page_revisions(release_dir: Path) -> dict[str, dict[str, str]]:
-    """{lang: {url: revision}} from a release's service-worker config and bundles."""
-    config = worker.read_config((release_dir / "sw.js").read_text(encoding="utf-8"))
-    out = {}
-    for lang, bundle_url in config["languages"].items():
-        bundle = json.loads((release_dir / bundle_url.lstrip("/")).read_text(encoding="utf-8"))
-        out[lang] = dict((url, rev) for url, rev in bundle["pages"])
-    return out
-
-
-def _revisions(cfg: Config, release_id: str | None) -> dict[str, dict[str, str]]:
-    """The page revisions of a release that may be damaged (the one being replaced): {} when unreadable."""
-    try:
-        return page_revisions(cfg.releases / release_id) if release_id else {}
-    except (OSError, ValueError, KeyError, TypeError):
-        return {}
-
-
-def changes(old: dict[str, dict[str, str]], new: dict[str, dict[str, str]]) -> dict[str, dict[str, list[str]]]:
-    """Per language: pages changed, added and removed between two releases."""
-    out = {}
-    for lang in sorted(set(old) | set(new)):
-        a, b = old.get(lang, {}), new.get(lang, {})
-        diff = {
-            "changed": sorted(u for u in a.keys() & b.keys() if a[u] != b[u]),
-            "added": sorted(b.keys() - a.keys()),
-            "removed": sorted(a.keys() - b.keys()),
-        }
-        if any(diff.values()):
-            out[lang] = diff
-    return out
-
-
-def summarize(diff: dict[str, dict[str, list[str]]]) -> str:
-    """One line: per language, or (more than five) the totals, so the line stays a line at a state's scale."""
-    if not diff:
-        return "no page changed"
-    if len(diff) > 5:
-        totals = [f"{sum(len(d[k]) for d in diff.values()):,} {k}" for k in ("changed", "added", "removed") if any(d[k] for d in diff.values())]
-        return f"{len(diff)} languages: {', '.join(totals)}"
-    parts = []
-    for lang, d in diff.items():
-        bits = [f"{len(d[k])} {k}" for k in ("changed", "added", "removed") if d[k]]
-        parts.append(f"{lang}: {', '.join(bits)}")
-    return "; ".join(parts)
-
-
-def _freeze(root: Path) -> None:
-    """Make a published release read-only, so nothing edits it in place (files first, then folders, deepest first).
-    Files linked from the render cache are read-only already: only the others are changed."""
-    folders = []
-    todo = [os.fspath(root)]
-    while todo:
-        folder = todo.pop()
-        folders.append(folder)
-        with os.scandir(folder) as entries:
-            for entry in entries:
-                if entry.is_dir(follow_symlinks=False):
-                    todo.append(entry.path)
-                elif stat.S_IMODE(entry.stat(follow_symlinks=False).st_mode) != 0o444:
-                    os.chmod(entry.path, 0o444, follow_symlinks=False)
-    for folder in reversed(folders):
-        os.chmod(folder, 0o555)
-
-
-def remove_release(root: Path) -> None:
-    """Delete a release (read-only folders made writable first; the files' own modes do not matter)."""
-    for folder, _dirs, _files in os.walk(root):
-        os.chmod(folder, stat.S_IRWXU)
-    shutil.rmtree(root)
-
-
 _DENIED = "the data directory cannot be written (permission denied or read-only)"
 
 
@@ -197,6 +122,7 @@ def publish(cfg: Config, who: str, keep: int = 10, stream: TextIO | None = None)
 
 def _publish(cfg: Config, who: str, keep: int, inputs: building.Inputs, progress: building.Progress) -> dict[str, Any]:
     previous = current_id(cfg)
+    made = ""  # the release this publish wrote: removed again unless it was made current
     try:
         site, info = building.render(inputs, building.render_cache(cfg), building.default_jobs(), progress)
         dest = cfg.releases / info["id"]
@@ -207,23 +133,16 @@ def _publish(cfg: Config, who: str, keep: int, inputs: building.Inputs, progress
         if dest.exists() and metadata.verify(dest, fresh):  # a kept copy of this release was damaged: build it again
             remove_release(dest)
         if not dest.exists():
+            made = info["id"]
             building.write_release(site, dest, link=True)  # unchanged files are hard links into the cache
-            _freeze(dest)
-    except OSError as e:
-        raise _friendly(e, cfg) from e
-    _refuse_damaged(cfg, info["id"], "publish", fresh)
-    diff = changes(_revisions(cfg, previous), page_revisions(dest))
-    _before_switch()
-    past = history(cfg)
-    record = {"id": info["id"], "time": now(), "who": who, "action": "publish", "previous": previous, "changes": diff,
-              "summary": summarize(diff), "number": numbers(past).get(info["id"], next_number(past))}
-    try:
-        if previous and not past and previous != info["id"]:
-            _keep_default(cfg, previous)
-        set_current(cfg, info["id"])
-        _append_history(cfg, record)
-    except OSError as e:
-        raise _friendly(e, cfg) from e
+            freeze(dest)
+        record = _switch(cfg, who, previous, info["id"], fresh)
+    except BaseException as e:
+        if made and current_id(cfg) != made:  # a release nobody serves: nothing of a failed publish stays
+            remove_release(cfg.releases / made, ignore_errors=True)
+        if isinstance(e, OSError):
+            raise _friendly(e, cfg) from e
+        raise
     audit(cfg, who, "publish", release=info["id"], previous=previous, summary=record["summary"])
     prune(cfg, keep)
     try:
@@ -231,6 +150,24 @@ def _publish(cfg: Config, who: str, keep: int, inputs: building.Inputs, progress
     except OSError:
         pass  # the release is published; a cache left unpruned only takes space
     return {**record, "built": progress.summary()}
+
+
+def _switch(cfg: Config, who: str, previous: str | None, release_id: str, fresh: set[str]) -> dict[str, Any]:
+    """Verify the release, then make it current and record it in the history."""
+    _refuse_damaged(cfg, release_id, "publish", fresh)
+    diff = changes(revisions(cfg.releases, previous), page_revisions(cfg.releases / release_id))
+    _before_switch()
+    past = history(cfg)
+    record = {"id": release_id, "time": now(), "who": who, "action": "publish", "previous": previous, "changes": diff,
+              "summary": summarize(diff), "number": numbers(past).get(release_id, next_number(past))}
+    try:
+        if previous and not past and previous != release_id:
+            _keep_default(cfg, previous)
+        set_current(cfg, release_id)
+        _append_history(cfg, record)
+    except OSError as e:
+        raise _friendly(e, cfg) from e
+    return record
 
 
 def _keep_default(cfg: Config, release_id: str) -> None:
@@ -276,7 +213,7 @@ def rollback(cfg: Config, who: str, release_id: str | None = None) -> dict[str, 
         if not release_id or release_id.startswith(".") or "/" in release_id or not (cfg.releases / release_id).is_dir():
             raise PublishError(f"no release {release_id!r} is kept; `serve.py releases` lists them")
         _refuse_damaged(cfg, release_id, "roll back to")
-        diff = changes(_revisions(cfg, cur), page_revisions(cfg.releases / release_id))
+        diff = changes(revisions(cfg.releases, cur), page_revisions(cfg.releases / release_id))
         record = {"id": release_id, "time": now(), "who": who, "action": "rollback", "previous": cur, "changes": diff,
                   "summary": summarize(diff)}
         try:
@@ -313,12 +250,6 @@ def listing(cfg: Config) -> list[dict[str, Any]]:
 
 
 PRUNED = ".pruned-"  # a release moved aside to be deleted (a leftover, if its deletion was cut short)
-_REMOVE = """import os, shutil, sys
-for root in sys.argv[1:]:
-    for folder, _dirs, _files in os.walk(root):
-        os.chmod(folder, 0o700)
-    shutil.rmtree(root, ignore_errors=True)
-"""
 
 
 def prune(cfg: Config, keep: int) -> None:
@@ -332,9 +263,7 @@ def prune(cfg: Config, keep: int) -> None:
             aside = cfg.releases / f"{PRUNED}{r['id']}"
             os.replace(cfg.releases / r["id"], aside)
             doomed.append(str(aside))
-    if doomed:
-        subprocess.Popen([sys.executable, "-c", _REMOVE, *doomed], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                         stderr=subprocess.DEVNULL, start_new_session=True, close_fds=True)
+    remove_trees_apart(doomed)
 
 
 def remove_leftovers(cfg: Config) -> None:

@@ -308,17 +308,40 @@ def _catalogs_of_the_repository() -> dict[str, bytes]:
     return {str(p.relative_to(ROOT)): p.read_bytes() for p in sorted((ROOT / "locales").rglob("*")) if p.is_file()}
 
 
+def _signature() -> dict[str, tuple[int, int]]:
+    return {str(p.relative_to(ROOT)): (p.stat().st_size, p.stat().st_mtime_ns) for p in (ROOT / "locales").rglob("*") if p.is_file()}
+
+
+_CATALOGS: dict[str, bytes] = {}
+
+
+def _put_back() -> list[str]:
+    """Restore the repository's catalogs as the session found them; return the names that had changed."""
+    after = _catalogs_of_the_repository()
+    changed = sorted(k for k in _CATALOGS.keys() | after.keys() if _CATALOGS.get(k) != after.get(k))
+    for name in changed:
+        if name in _CATALOGS:
+            (ROOT / name).write_bytes(_CATALOGS[name])
+        else:
+            (ROOT / name).unlink()
+    return changed
+
+
 @pytest.fixture(scope="session", autouse=True)
 def repository_catalogs_stay_as_they_are() -> Iterator[None]:
     """Fails the session, and puts them back, if a test wrote into the repository's own catalogs
     (a publish of a copied content pack merges into the catalogs it is given)."""
-    before = _catalogs_of_the_repository()
+    _CATALOGS.update(_catalogs_of_the_repository())
     yield
-    after = _catalogs_of_the_repository()
-    changed = sorted(k for k in before.keys() | after.keys() if before.get(k) != after.get(k))
-    for name in changed:
-        if name in before:
-            (ROOT / name).write_bytes(before[name])
-        else:
-            (ROOT / name).unlink()
+    changed = _put_back()
     assert not changed, f"a test changed the repository's catalogs (now put back): {changed[:5]}"
+
+
+@pytest.fixture(autouse=True)
+def no_test_writes_the_repository_catalogs(repository_catalogs_stay_as_they_are: None) -> Iterator[None]:
+    """The same, test by test (sizes and times only, so it costs nothing): names the test that wrote them."""
+    before = _signature()
+    yield
+    if _signature() != before:
+        changed = _put_back()
+        assert not changed, f"this test changed the repository's catalogs (now put back): {changed[:5]}"

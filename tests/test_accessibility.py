@@ -316,6 +316,10 @@ REACHABLE = """
 """.replace("FOCUSABLE", json.dumps(FOCUSABLE))
 
 
+LANGUAGES_LISTED = """() => { const list = document.querySelector(".language-menu [data-languages]");
+  return !list || list.querySelectorAll("a[lang]").length > 1; }"""
+
+
 def tab_through(page: Any) -> tuple[list[int], list[str]]:
     """Press Tab until focus leaves the page; return the order reached and any focus problems."""
     order: list[int] = []
@@ -345,6 +349,7 @@ def test_the_keyboard_reaches_every_control_in_order_with_visible_focus(live_ser
         problems: list[str] = []
         for url in [*one_of_each_kind(live_server, lang), "/"]:
             page.goto(live_server.url + url + ("#choose" if url == "/" else ""))
+            page.wait_for_function(LANGUAGES_LISTED)  # app.js fills the language menu after the page loads
             expected = page.evaluate(REACHABLE)
             order, focus_problems = tab_through(page)
             problems += [f"{url}: {p}" for p in focus_problems]

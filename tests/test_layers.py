@@ -20,7 +20,7 @@ LAYERS = [
     ["backend", "backend.errors", "backend.config", "backend._files", "backend.policy"],
     ["backend.content", "backend.i18n"],
     ["backend.build"],
-    ["backend.releases", "backend.checks"],
+    ["backend.releases", "backend.release_diff", "backend.checks"],
     ["backend.web"],
     ["backend.cli"],
 ]

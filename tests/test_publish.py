@@ -14,7 +14,7 @@ from pathlib import Path
 import polib
 import pytest
 
-from backend import releases
+from backend import release_diff, releases
 from backend.config import Config
 
 from .conftest import ROOT, TODAY, make_config, small_filesystem, start_puente
@@ -216,8 +216,8 @@ def test_a_pruned_release_left_half_deleted_is_removed_by_the_next_publish(works
 
 def test_the_summary_stays_one_short_line_at_a_states_scale() -> None:
     few = {"es": {"changed": ["/es/"], "added": [], "removed": []}, "ar": {"changed": [], "added": ["/ar/x/"], "removed": ["/ar/y/"]}}
-    assert releases.summarize(few) == "es: 1 changed; ar: 1 added, 1 removed"
+    assert release_diff.summarize(few) == "es: 1 changed; ar: 1 added, 1 removed"
     many = {f"l{i}": {"changed": [], "added": [f"/l{i}/{n}/" for n in range(374)], "removed": []} for i in range(100)}
-    assert releases.summarize(many) == "100 languages: 37,400 added"
+    assert release_diff.summarize(many) == "100 languages: 37,400 added"
     many["l0"]["changed"] = ["/l0/"]
-    assert releases.summarize(many) == "100 languages: 1 changed, 37,400 added"
+    assert release_diff.summarize(many) == "100 languages: 1 changed, 37,400 added"

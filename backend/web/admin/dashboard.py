@@ -15,7 +15,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from ... import releases
+from ... import release_diff, releases
 from ...build import progress as build_progress_record
 from ...config import Config
 from ...errors import ContentError
@@ -106,7 +106,7 @@ def previous_release(cfg: Config) -> str:
 
 def release_changes(cfg: Config, served: str, target: str) -> dict[str, Any]:
     """What serving `target` instead of `served` changes, page by page, as the pending changes are shown."""
-    diff = releases.changes(releases.page_revisions(cfg.releases / served), releases.page_revisions(cfg.releases / target))
+    diff = release_diff.changes(release_diff.page_revisions(cfg.releases / served), release_diff.page_revisions(cfg.releases / target))
     root = cfg.releases / target
 
     def read(rel: str) -> bytes | None:

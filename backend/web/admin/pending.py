@@ -19,7 +19,7 @@ from typing import Any
 from babel import Locale, UnknownLocaleError
 
 from ... import build as building
-from ... import releases
+from ... import release_diff, releases
 from ...config import Config
 
 CONTEXT = 8  # unchanged words shown either side of a change
@@ -240,10 +240,10 @@ def pending(cfg: Config, inputs: building.Inputs | None = None) -> dict[str, Any
         bundle_name = next(name for name in site.shas if name.startswith(f"{lang}/bundle."))
         new_revs[lang] = dict(json.loads(site.read(bundle_name))["pages"])
     served = cfg.releases / cur if cur else None
-    diff = releases.changes(releases.page_revisions(served) if served else {}, new_revs)
+    diff = release_diff.changes(release_diff.page_revisions(served) if served else {}, new_revs)
 
     def read_new(rel: str) -> bytes | None:
         return site.read(rel) if rel in site.shas else None
 
-    return {"id": info["id"], "changes": diff, "summary": releases.summarize(diff), "served": cur,
+    return {"id": info["id"], "changes": diff, "summary": release_diff.summarize(diff), "served": cur,
             **describe(cfg, served, read_new, diff, str(info.get("base_path", "")), names_of(inputs.languages))}

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from ... import build as building
-from ... import releases
+from ..._files import remove_release
 from ...build import metadata
 from ...checks import check_report, status_rows
 from ...config import Config
@@ -82,7 +82,7 @@ def build_preview(cfg: Config) -> Path:
     if not (dest / metadata.INFO_FILE).is_file():
         for old in preview.glob("*") if preview.is_dir() else []:
             if old.name != inputs.source and old.is_dir():
-                releases.remove_release(old)
+                remove_release(old)
         site, _ = building.render(inputs)
         building.write_release(site, dest)
     return dest
