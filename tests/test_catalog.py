@@ -16,7 +16,7 @@ from backend.build import build
 from backend.content import load
 from backend.errors import ContentError
 from backend.i18n import discover, parse_catalog, raise_problems
-from backend.i18n.extract import extract, make_pot, merge
+from backend.i18n.extract import extract, follow_source, make_pot, merge
 
 from .conftest import ROOT, make_config
 
@@ -24,12 +24,16 @@ ES = ROOT / "locales" / "es" / "LC_MESSAGES" / "messages.po"
 
 
 def test_messages_pot_is_up_to_date(tmp_path: Path) -> None:
-    """Fails when content or templates changed without `python serve.py extract`."""
-    cfg = make_config(tmp_path)
+    """Fails when content or templates changed without `python serve.py extract`: the entries, their comments and
+    their places in the source are what a publish compares (follow_source), and every console or publish over the
+    repository's own content would rewrite all the catalogs."""
+    shutil.copytree(ROOT / "locales", tmp_path / "locales")
+    cfg = make_config(tmp_path, locales=tmp_path / "locales")
     fresh = make_pot(load(cfg.content), cfg)
     committed = polib.pofile(str(ROOT / "locales" / "messages.pot"))
     as_set = lambda po: {(e.msgctxt, e.msgid, e.msgid_plural) for e in po if not e.obsolete}  # noqa: E731
     assert as_set(fresh) == as_set(committed), "run `python serve.py extract`"
+    assert follow_source(cfg) == {}, "the places or comments of some units moved: run `python serve.py extract`"
 
 
 def test_pot_has_one_unit_per_block_with_context_and_comment() -> None:
