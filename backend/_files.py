@@ -128,26 +128,8 @@ def atomic_symlink(link: Path, target: Path) -> None:
     os.replace(tmp, link)
 
 
-def freeze(root: Path) -> None:
-    """Make a tree read-only, so nothing edits it in place (files first, then folders, deepest first).
-    Files already read-only (hard links from the render cache) are left as they are."""
-    folders = []
-    todo = [os.fspath(root)]
-    while todo:
-        folder = todo.pop()
-        folders.append(folder)
-        with os.scandir(folder) as entries:
-            for entry in entries:
-                if entry.is_dir(follow_symlinks=False):
-                    todo.append(entry.path)
-                elif stat.S_IMODE(entry.stat(follow_symlinks=False).st_mode) != 0o444:
-                    os.chmod(entry.path, 0o444, follow_symlinks=False)
-    for folder in reversed(folders):
-        os.chmod(folder, 0o555)
-
-
 def remove_release(root: Path | str, ignore_errors: bool = False) -> None:
-    """Delete a tree `freeze` made read-only (its folders made writable first; the files' own modes do not matter)."""
+    """Delete a tree made read-only (a release) (its folders made writable first; the files' own modes do not matter)."""
     for folder, _dirs, _files in os.walk(root):
         try:
             os.chmod(folder, stat.S_IRWXU)

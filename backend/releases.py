@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from . import build as building
-from ._files import append_json, atomic_symlink, atomic_write, freeze, read_jsonl, remove_release, remove_trees_apart
+from ._files import append_json, atomic_symlink, atomic_write, read_jsonl, remove_release, remove_trees_apart
 from .build import metadata
 from .checks import check_report
 from .config import Config
@@ -134,8 +134,7 @@ def _publish(cfg: Config, who: str, keep: int, inputs: building.Inputs, progress
             remove_release(dest)
         if not dest.exists():
             made = info["id"]
-            building.write_release(site, dest, link=True)  # unchanged files are hard links into the cache
-            freeze(dest)
+            building.write_release(site, dest, link=True, read_only=True)  # unchanged files are hard links into the cache
         record = _switch(cfg, who, previous, info["id"], fresh)
     except BaseException as e:
         if made and current_id(cfg) != made:  # a release nobody serves: nothing of a failed publish stays

@@ -103,6 +103,13 @@ def test_one_ui_string(pack: Config) -> None:
     assert "es/rights/connecticut/index.html" not in rendered
 
 
+def test_a_languages_draft_tag_reaches_the_chooser(pack: Config) -> None:
+    """The chooser tags each draft language in its own words: its "Draft translation" is one of the chooser's reads."""
+    _edit_po(pack, "es", "ui", "Draft translation", "Borrador (cambiado por la prueba)")
+    rendered = assert_same(pack, "a draft tag changed")
+    assert {"index.html", "404.html"} <= set(rendered), rendered
+
+
 def test_one_template(pack: Config) -> None:
     path = pack.pwa / "templates" / "offline.html"
     text = path.read_text(encoding="utf-8")

@@ -90,6 +90,12 @@ def test_published_releases_are_read_only(workspace: Config) -> None:
     page = release / "es" / "index.html"
     assert not os.access(page, os.W_OK) or os.geteuid() == 0
     assert (page.stat().st_mode & 0o222) == 0 and (release.stat().st_mode & 0o222) == 0
+    es = workspace.locales / "es" / "LC_MESSAGES" / "messages.po"  # and a release made mostly of links to the cache
+    es.write_text(es.read_text(encoding="utf-8").replace('msgstr "Salida rápida"', 'msgstr "Salida rápida (otra)"'), encoding="utf-8")
+    assert cli(workspace, "publish").returncode == 0
+    for release in (workspace.releases / r["id"] for r in releases.listing(workspace)):
+        writable = [str(p.relative_to(release)) for p in [release, *release.rglob("*")] if p.lstat().st_mode & 0o222]
+        assert writable == [], f"{release.name}: writable {writable[:5]} of {len(writable)}"
 
 
 def test_publish_refuses_content_that_fails_a_check(workspace: Config) -> None:

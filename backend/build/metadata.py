@@ -45,18 +45,25 @@ def write_manifest(root: Path, known: dict[str, tuple[int, str]] | None = None) 
     if known is not None:
         files = {rel: list(entry) for rel, entry in known.items() if rel != MANIFEST_FILE}
     else:
-        files = {rel: [os.stat(os.path.join(root, rel)).st_size, _sha256(Path(root) / rel)] for rel in _listing(Path(root)) if rel != MANIFEST_FILE}
+        files = {rel: [size, _sha256(Path(root) / rel)] for rel, size in _sizes(Path(root)).items() if rel != MANIFEST_FILE}
     text = json.dumps({"algorithm": "sha256", "files": files}, separators=(",", ":"), sort_keys=True)
     (Path(root) / MANIFEST_FILE).write_text(text + "\n", encoding="utf-8")
 
 
-def _listing(root: Path) -> list[str]:
-    """Every file below `root`, as a relative POSIX path (os.walk: a tenth of the time of Path.rglob at scale)."""
+def _sizes(root: Path) -> dict[str, int]:
+    """Every file below `root`, as a relative POSIX path, with its size: one scandir walk, each entry's stat
+    made by the walk (a tenth of the time of Path.rglob and os.stat at a state's hundred thousand files)."""
     top = os.fspath(root)
-    out = []
-    for folder, _dirs, names in os.walk(top):
-        prefix = folder[len(top) + 1 :].replace(os.sep, "/") + "/" if folder != top else ""
-        out += [prefix + name for name in names]
+    out: dict[str, int] = {}
+    todo = [(top, "")]
+    while todo:
+        folder, prefix = todo.pop()
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                if entry.is_dir(follow_symlinks=False):
+                    todo.append((entry.path, prefix + entry.name + "/"))
+                else:
+                    out[prefix + entry.name] = entry.stat(follow_symlinks=False).st_size
     return out
 
 
@@ -73,14 +80,14 @@ def read_manifest(root: Path) -> dict[str, tuple[int, str]]:
         raise ValueError(f"{path} is damaged: {e}") from None
 
 
-def check_file(root: Path, rel: str, expected: tuple[int, str] | None, contents: bool = True) -> str | None:
+def check_file(root: Path, rel: str, expected: tuple[int, str] | None, contents: bool = True, size: int | None = None) -> str | None:
     """Given one file of a release and its manifest entry, return what is wrong with it, or None (its size
-    only, without `contents`)."""
+    only, without `contents`; `size`: as a walk of the release found it, so it is not looked up again)."""
     if expected is None:
         return f"{rel}: not in {MANIFEST_FILE} (a file nobody built)"
     path = os.path.join(root, rel)
     try:
-        size = os.stat(path).st_size
+        size = os.stat(path).st_size if size is None else size
         if size != expected[0]:
             return f"{rel}: {size:,} bytes, but {expected[0]:,} were written (truncated or replaced)"
         if contents and _sha256(Path(path)) != expected[1]:
@@ -105,11 +112,12 @@ def verify(root: Path, fresh: set[str] | None = None) -> list[str]:
         read_info(root)
     except ValueError as e:
         problems.append(str(e))
-    present = set(_listing(root)) - {MANIFEST_FILE}
-    for rel in sorted(expected.keys() - present):
+    present = _sizes(root)
+    present.pop(MANIFEST_FILE, None)
+    for rel in sorted(expected.keys() - present.keys()):
         problems.append(f"{rel}: missing")
     for rel in sorted(present):
-        problem = check_file(root, rel, expected.get(rel), contents=fresh is None or rel in fresh)
+        problem = check_file(root, rel, expected.get(rel), contents=fresh is None or rel in fresh, size=present[rel])
         if problem:
             problems.append(problem)
     return problems

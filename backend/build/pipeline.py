@@ -33,9 +33,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
+from .._files import remove_release
 from ..config import Config
 from ..content import hsds
-from ..policy import HASH_LEN, HEADERS_FILE, digest, hashed_name, static_headers
+from ..policy import HASH_LEN, HEADERS_FILE, MANIFEST_FILE, digest, hashed_name, static_headers
 from . import metadata, produce, share, worker
 from .cache import Fingerprints, RenderCache
 from .compress import ENCODINGS, CompressedCache, Variant, is_text, variants
@@ -143,14 +144,15 @@ def render(inputs: Inputs, cache: RenderCache | None = None, jobs: int = 1, prog
             progress.language_done(result.tag, result.counts)
     bundles = {lang.tag: bundles[lang.tag] for lang in inputs.languages}
     root = Producer(cache, fps, "_root")
-    chooser = {
-        "site_name": content.site.name, "tab_title": content.site.tab_title or content.site.name,
-        "description": content.site.tagline, "languages": inputs.languages, "exit_url": cfg.exit_url,
-        "drafts": renderer.draft_tags(), "path": "",
-    }
+
+    def chooser(template: str) -> str:  # each language's draft tag is read while it renders: one of its reads
+        return renderer.env.get_template(template).render(
+            site_name=content.site.name, tab_title=content.site.tab_title or content.site.name, description=content.site.tagline,
+            languages=inputs.languages, exit_url=cfg.exit_url, drafts=renderer.draft_tags(), path="")
+
     made = root.counts.rendered
-    site.extend(root.one("chooser", lambda: [("index.html", renderer.env.get_template("chooser.html").render(**chooser))]))
-    site.extend(root.one("404", lambda: [("404.html", renderer.env.get_template("root_not_found.html").render(**chooser))]))
+    site.extend(root.one("chooser", lambda: [("index.html", chooser("chooser.html"))]))
+    site.extend(root.one("404", lambda: [("404.html", chooser("root_not_found.html"))]))
     site.extend(root.one("liaison", lambda: [("share/index.html", share.liaison_page(renderer))]))
     root.save()
     site.fresh.update(made)
@@ -182,47 +184,57 @@ def render(inputs: Inputs, cache: RenderCache | None = None, jobs: int = 1, prog
     return site, info
 
 
-def write_release(site: Site, dest: Path, *, link: bool = False) -> None:
+def write_release(site: Site, dest: Path, *, link: bool = False, read_only: bool = False) -> None:
     """Write the files, and their .br and .gz, to a fresh temporary directory beside `dest`, then move it into
-    place. With `link`, files from the render cache are hard links to it (a release in the data directory,
-    read-only once written); otherwise copies (a static export, which its owner may edit)."""
+    place. With `link`, files from the render cache are hard links to it (a release in the data directory);
+    otherwise copies (a static export, which its owner may edit). With `read_only`, every file and folder is
+    made read-only before the move (a published release: nothing edits it in place)."""
     dest = Path(dest)
     dest.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", dir=dest.parent))
     try:
-        written = _write_files(site, tmp, link)
+        written, folders, writable = _write_files(site, tmp, link)
         metadata.write_manifest(tmp, written)  # last: it covers every file above, the compressed ones included
-        os.chmod(tmp, 0o755)
+        if read_only:  # what this build wrote or copied; the hard links share the render cache's read-only files
+            for rel in [*writable, MANIFEST_FILE]:
+                os.chmod(os.path.join(tmp, rel), 0o444)
+            for folder in sorted(folders, key=len, reverse=True):  # deepest first
+                os.chmod(folder, 0o555)
+        os.chmod(tmp, 0o555 if read_only else 0o755)
         if dest.exists():
             old = dest.with_name(f".{dest.name}.old-{os.getpid()}")
             os.replace(dest, old)
             os.replace(tmp, dest)
-            shutil.rmtree(old, ignore_errors=True)
+            remove_release(old, ignore_errors=True)
         else:
             os.replace(tmp, dest)
     except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
+        remove_release(tmp, ignore_errors=True)
         raise
 
 
-def _place(src: Path | str, dst: Path | str, link: bool) -> None:
+def _place(src: Path | str, dst: Path | str, link: bool) -> bool:
+    """Link (or copy) one file; return whether it was copied (a copy is writable: a link is the cache's file)."""
     if link:
         try:
             os.link(src, dst)
-            return
+            return False
         except OSError as e:
             if e.errno not in (errno.EXDEV, errno.EPERM, errno.EMLINK, errno.EOPNOTSUPP, errno.ENOTSUP):
                 raise
     shutil.copyfile(src, dst)
+    return True
 
 
-def _write_files(site: Site, root: Path, link: bool) -> dict[str, tuple[int, str]]:
+def _write_files(site: Site, root: Path, link: bool) -> tuple[dict[str, tuple[int, str]], set[str], list[str]]:
     """Every file and its variants: placed from the cache (compressing there what never was), or written.
     Return each written file's size and SHA-256 as the build knows them (checksums.json's entries): the
-    bytes are not read back here; a publish verifies what it made (site.fresh_files)."""
+    bytes are not read back here; a publish verifies what it made (site.fresh_files). And the folders made,
+    and the files that are not links to the cache's read-only files."""
     made: set[str] = set()
     compressed = CompressedCache(site.cache.compressed) if site.cache else None
     written: dict[str, tuple[int, str]] = {}
+    writable: list[str] = []
     missing: list[str] = []
     top = os.fspath(root)
     for rel in sorted(site.shas):
@@ -235,13 +247,15 @@ def _write_files(site: Site, root: Path, link: bool) -> dict[str, tuple[int, str
             missing.append(rel)
             continue
         sha = site.shas[rel]
-        _place(site.cache.blob(sha), path, link)
+        if _place(site.cache.blob(sha), path, link):
+            writable.append(rel)
         written[rel] = (site.sizes[rel], sha)
         if is_text(rel):
             known = site.variants.get(rel)
             try:
                 for suffix, size, digest_ in known if known is not None else ():
-                    _place(compressed.path(rel, sha, suffix), path + suffix, link)
+                    if _place(compressed.path(rel, sha, suffix), path + suffix, link):
+                        writable.append(rel + suffix)
                     written[rel + suffix] = (size, digest_)
             except FileNotFoundError:  # pruned or removed from the cache since: compressed again below
                 known = None
@@ -254,21 +268,28 @@ def _write_files(site: Site, root: Path, link: bool) -> dict[str, tuple[int, str
             body = site.files[rel]
             Path(path).write_bytes(body)
             written[rel] = (len(body), site.shas[rel])
+            writable.append(rel)
             for suffix, data in (variants(rel, body).items() if is_text(rel) else ()):
                 Path(path + suffix).write_bytes(data)
                 written[rel + suffix] = (len(data), hashlib.sha256(data).hexdigest())
+                writable.append(rel + suffix)
             return
         sha = site.shas[rel]
         for suffix, size, digest_ in compressed.ensure(rel, site.read(rel), sha):
             target = Path(path + suffix)
             target.unlink(missing_ok=True)  # a variant placed above before one of its kin was found missing
-            _place(compressed.path(rel, sha, suffix), target, link)
+            if _place(compressed.path(rel, sha, suffix), target, link):
+                writable.append(rel + suffix)
             written[rel + suffix] = (size, digest_)
 
     if missing:
         with ThreadPoolExecutor(max_workers=2) as pool:  # brotli and zlib release the GIL
             list(pool.map(one, missing))
-    return written
+    for folder in list(made):  # and the folders makedirs made on the way (api/, with no file of its own)
+        while (folder := os.path.dirname(folder)) != top and folder.startswith(top) and folder not in made:
+            made.add(folder)
+    made.discard(top)
+    return written, made, writable
 
 
 def build(cfg: Config, out: Path, stream: TextIO | None = None) -> dict[str, Any]:
