@@ -110,6 +110,13 @@ def test_a_languages_draft_tag_reaches_the_chooser(pack: Config) -> None:
     assert {"index.html", "404.html"} <= set(rendered), rendered
 
 
+def test_a_languages_site_name_reaches_the_liaison_page(pack: Config) -> None:
+    """The liaison page names the site in every language: those are among its reads (kept with each language)."""
+    _edit_po(pack, "es", "site", None, "Puente (cambiado por la prueba)")
+    rendered = assert_same(pack, "a site name changed")
+    assert "share/index.html" in rendered, rendered
+
+
 def test_one_template(pack: Config) -> None:
     path = pack.pwa / "templates" / "offline.html"
     text = path.read_text(encoding="utf-8")
@@ -233,3 +240,20 @@ def test_a_kept_catalog_is_unpickled_only_when_its_entries_are_read(pack: Config
             es.po  # noqa: B018
     finally:
         es.path.write_bytes(original)
+
+
+def test_a_publish_after_one_paragraph_reads_only_that_languages_entries(pack: Config) -> None:
+    """The chooser and the liaison page read every language's interface strings: those come with each language
+    (a small file), so checking them reads no other catalog's entries; only the changed language's are read."""
+    inputs = load_inputs(pack)
+    page = next(p for p in inputs.content.pages if p.id == PAGE)
+    block = next(b for b in page.blocks if b.kind == "paragraph" and "](" not in b.text and "**" not in b.text and b.text != "")
+    _edit_po(pack, "ar", page.context, block.text, "فقرة غيّرها الاختبار.")
+    incremental(pack)  # the changed catalog parsed and kept
+    _edit_po(pack, "ar", page.context, block.text, "فقرة غيّرها الاختبار مرة أخرى.")
+    load_inputs(pack)  # its new parse kept; what the build below reads is what a publish reads
+    inputs = load_inputs(pack)
+    site, _ = render(inputs, render_cache(pack), 1, Progress("build", len(inputs.languages)))
+    read = sorted(c.language.tag for c in inputs.catalogs if c._po is not None)
+    assert read == ["ar"], f"the entries of {read} were read"
+    assert "فقرة غيّرها الاختبار مرة أخرى." in site.read(f"ar/{page.path}index.html").decode()

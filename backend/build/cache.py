@@ -26,7 +26,8 @@ from pathlib import Path
 from typing import Any
 
 from .._files import atomic_write
-from ..i18n import REVIEWED, Translator
+from ..i18n import Translator
+from ..i18n.translator import SHARED_CONTEXTS, answer, shared_answers
 from .inputs import CACHE_FORMAT as FORMAT
 from .inputs import Inputs, code_hash
 from .links import base_url
@@ -75,23 +76,23 @@ class Fingerprints:
             self.head[p.context] = ({text_hash(t) for t in (p.title, p.nav, p.summary) if t}, _sha(repr(dataclasses.replace(p, blocks=()))))
         for s in inputs.content.services:
             self.full[s.context] = _sha(repr(s))
-        self._catalogs: dict[str, tuple[dict[tuple[str, str], str], dict[str, str]]] = {}
+        self._catalogs: dict[str, dict[tuple[str, str], str]] = {}
+        self._uis: dict[str, dict[tuple[str, str], str]] = {}
         self._templates: dict[str, str] = {}
         self.index_names: dict[str, str] = {}  # lang -> this build's search index name, once rendered
 
-    def _catalog(self, tag: str) -> tuple[dict[tuple[str, str], str], dict[str, str]]:
-        """({(msgctxt, text hash): its translation}, {ui text hash: its translation}) of one language."""
+    def _units(self, tag: str) -> dict[tuple[str, str], str]:
+        """{(msgctxt, text hash): its translation} of one language's content units (its whole catalog read)."""
         if tag not in self._catalogs:
-            units: dict[tuple[str, str], str] = {}
-            ui: dict[str, str] = {}
-            for (ctx, msgid), e in Translator.of(self.inputs.catalog(tag)).entries.items():
-                answer = repr((e.msgstr, sorted(e.msgstr_plural.items()), REVIEWED in e.flags))  # a review drops a page's draft notice
-                if ctx == "ui":
-                    ui[text_hash(msgid)] = answer
-                else:
-                    units[(ctx, text_hash(msgid))] = answer
-            self._catalogs[tag] = (units, ui)
+            entries = Translator.of(self.inputs.catalog(tag)).entries.items()
+            self._catalogs[tag] = {(ctx, text_hash(msgid)): answer(e) for (ctx, msgid), e in entries if ctx not in SHARED_CONTEXTS}
         return self._catalogs[tag]
+
+    def _shared(self, tag: str) -> dict[tuple[str, str], str]:
+        """The same of its interface strings and site name (kept with its language: no catalog read)."""
+        if tag not in self._uis:
+            self._uis[tag] = {(ctx, text_hash(msgid)): a for (ctx, msgid), a in shared_answers(self.inputs.catalog(tag)).items()}
+        return self._uis[tag]
 
     def english(self, ctx: str, h: str) -> str:
         head = self.head.get(ctx)
@@ -110,11 +111,11 @@ class Fingerprints:
     def of(self, dep: Dep) -> str:
         kind = dep[0]
         if kind == "t":
-            return self._catalog(dep[1])[0].get((dep[2], dep[3]), "")
+            return (self._shared if dep[2] in SHARED_CONTEXTS else self._units)(dep[1]).get((dep[2], dep[3]), "")
         if kind == "en":
             return self.english(dep[1], dep[2])
         if kind == "u":
-            return self._catalog(dep[1])[1].get(dep[2], "")
+            return self._shared(dep[1]).get(("ui", dep[2]), "")
         if kind == "tpl":
             return self.template(dep[1])
         if kind == "asset":

@@ -20,6 +20,7 @@ from ..content import Content, load
 from ..errors import Collector, ContentError, ContentErrors, Problem
 from ..i18n import Catalog, Language, other_names, parse_catalog, problems_in, source_language, status_of
 from ..i18n.catalogs import Status
+from ..i18n.translator import shared_answers
 from ..policy import HASH_LEN
 from .links import base_url
 
@@ -105,9 +106,9 @@ def _catalog(path: Path, cache: Path) -> tuple[Catalog, str]:
     stem = f"{path.parent.parent.name}.{key[:32]}"
     kept, language_kept = cache / f"{stem}.pickle", cache / f"{stem}.language.pickle"
     try:
-        language, status = pickle.loads(language_kept.read_bytes())
-        if isinstance(language, Language) and isinstance(status, Status) and kept.is_file():
-            return Catalog.later(path, language, lambda: _unpickle(kept, path, key), status), key
+        language, status, shared = pickle.loads(language_kept.read_bytes())
+        if isinstance(language, Language) and isinstance(status, Status) and isinstance(shared, dict) and kept.is_file():
+            return Catalog.later(path, language, lambda: _unpickle(kept, path, key), status, shared), key
     except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError):
         pass
     catalog = parse_catalog(path)
@@ -115,7 +116,8 @@ def _catalog(path: Path, cache: Path) -> tuple[Catalog, str]:
         for old in cache.glob(f"{path.parent.parent.name}.*.pickle"):
             old.unlink(missing_ok=True)
         atomic_write(kept, pickle.dumps(catalog, protocol=pickle.HIGHEST_PROTOCOL))
-        atomic_write(language_kept, pickle.dumps((catalog.language, status_of(catalog)), protocol=pickle.HIGHEST_PROTOCOL))  # last: marks both there
+        light = (catalog.language, status_of(catalog), shared_answers(catalog))
+        atomic_write(language_kept, pickle.dumps(light, protocol=pickle.HIGHEST_PROTOCOL))  # last: marks both there
     except OSError:
         pass  # a cache that cannot be written (a read-only data directory) only costs time
     return catalog, key

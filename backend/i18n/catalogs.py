@@ -32,7 +32,7 @@ class Catalog:
     publish at a state's scale needs the language of every catalog, but the entries only of those that
     changed; build/inputs.py keeps parsed catalogs and their languages apart)."""
 
-    __slots__ = ("_lines", "_load", "_po", "known_status", "language", "path")
+    __slots__ = ("_lines", "_load", "_po", "known_shared", "known_status", "language", "path")
 
     def __init__(self, path: Path, po: polib.POFile, lines: tuple[str, ...], language: Language):
         self.path, self.language = path, language
@@ -40,12 +40,14 @@ class Catalog:
         self._lines: tuple[str, ...] | None = lines
         self._load: Callable[[], Catalog] | None = None
         self.known_status: Status | None = None  # status_of's answer, when kept with the language
+        self.known_shared: dict[tuple[str, str], str] | None = None  # translator.shared_answers', kept with the language
 
     @classmethod
-    def later(cls, path: Path, language: Language, load: Callable[[], Catalog], status: Status | None = None) -> Catalog:
+    def later(cls, path: Path, language: Language, load: Callable[[], Catalog], status: Status | None = None,
+              shared: dict[tuple[str, str], str] | None = None) -> Catalog:
         catalog = cls.__new__(cls)
         catalog.path, catalog.language, catalog._po, catalog._lines, catalog._load = path, language, None, None, load
-        catalog.known_status = status
+        catalog.known_status, catalog.known_shared = status, shared
         return catalog
 
     def _loaded(self) -> tuple[polib.POFile, tuple[str, ...]]:
@@ -69,7 +71,7 @@ class Catalog:
 
     def __setstate__(self, state: tuple[Path, Language, polib.POFile, tuple[str, ...]]) -> None:
         self.path, self.language, self._po, self._lines = state
-        self._load, self.known_status = None, None
+        self._load, self.known_status, self.known_shared = None, None, None
 
 
 def read_catalog(path: Path) -> polib.POFile:

@@ -7,7 +7,25 @@ from dataclasses import dataclass, field
 import polib
 
 from .catalogs import Catalog
-from .languages import SOURCE, Language, plural_index, source_language, unit_reviewed
+from .languages import REVIEWED, SOURCE, Language, plural_index, source_language, unit_reviewed
+
+
+def answer(e: polib.POEntry) -> str:
+    """What a page showing this entry depends on: its translation, its plural forms, and whether a person
+    reviewed it (a review drops a page's draft notice)."""
+    return repr((e.msgstr, sorted(e.msgstr_plural.items()), REVIEWED in e.flags))
+
+
+SHARED_CONTEXTS = ("ui", "site")  # the interface and the site's name: what pages of every language read
+
+
+def shared_answers(catalog: Catalog | None) -> dict[tuple[str, str], str]:
+    """{(msgctxt, msgid): answer} of the entries in SHARED_CONTEXTS (none fuzzy or obsolete): kept with a
+    catalog's language, so the pages that read every language's (the chooser, the liaison page) are checked
+    without reading every catalog's entries."""
+    if catalog is not None and catalog.known_shared is not None:
+        return catalog.known_shared
+    return {key: answer(e) for key, e in Translator.of(catalog).entries.items() if key[0] in SHARED_CONTEXTS}
 
 
 @dataclass(frozen=True)
