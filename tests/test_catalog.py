@@ -231,3 +231,36 @@ def test_merge_keeps_a_fuzzy_entrys_previous_text_and_old_obsolete_entries() -> 
     entry = po.find("Hello there", msgctxt="ui")
     assert entry.fuzzy and entry.previous_msgid == "Hello", "a translator still sees what changed (#|)"
     assert any(e.obsolete and e.msgid == "Old" for e in po)
+
+
+def test_follow_source_reads_nothing_when_nothing_changed_and_follows_every_edit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every publish and console page asks; at a state's scale loading the content takes a second. Unchanged
+    files (by size, time and inode) are not read again; an English edit, or a messages.pot put back by hand,
+    is followed at once."""
+    from backend.i18n import extract as extracting
+
+    shutil.copytree(ROOT / "content", tmp_path / "content")
+    shutil.copytree(ROOT / "locales", tmp_path / "locales")
+    cfg = make_config(tmp_path, content=tmp_path / "content", locales=tmp_path / "locales")
+    assert follow_source(cfg) == {}
+    real = extracting.extract
+
+    def refuse(*args: object, **kwargs: object) -> dict[str, dict[str, int]]:
+        raise AssertionError("the source was read again although nothing changed")
+
+    monkeypatch.setattr(extracting, "extract", refuse)
+    assert follow_source(cfg) == {}
+    monkeypatch.setattr(extracting, "extract", real)
+
+    school = cfg.content / "pages" / "rights" / "school.md"
+    text = school.read_text(encoding="utf-8")
+    school.write_text(text.replace("\n\n", "\n\nA sentence the test added.\n\n", 1), encoding="utf-8")
+    report = follow_source(cfg)
+    assert report["es"]["new"] == 1, report
+    assert "A sentence the test added." in (cfg.locales / "es" / "LC_MESSAGES" / "messages.po").read_text(encoding="utf-8")
+    assert follow_source(cfg) == {}
+
+    pot = cfg.locales / "messages.pot"
+    pot.write_text(pot.read_text(encoding="utf-8").replace('msgid "A sentence the test added."', 'msgid "Gone."'), encoding="utf-8")
+    follow_source(cfg)
+    assert 'msgid "A sentence the test added."' in pot.read_text(encoding="utf-8")

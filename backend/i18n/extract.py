@@ -11,8 +11,12 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import hashlib
 import io
+import os
 import re
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import polib
@@ -211,7 +215,54 @@ def extract(cfg: Config, only_if_changed: bool = False) -> dict[str, dict[str, i
     return report
 
 
+FOLLOWED = "followed-source"  # in <data>/cache: the signature of the source files when the catalogs last followed them
+
+
 def follow_source(cfg: Config) -> dict[str, dict[str, int]]:
     """Bring messages.pot and every catalog in line with the English content, if it changed: as
-    `serve.py extract` does (a changed unit fuzzy, a new one untranslated, a removed one obsolete)."""
-    return extract(cfg, only_if_changed=True)
+    `serve.py extract` does (a changed unit fuzzy, a new one untranslated, a removed one obsolete).
+    When no file it reads changed since it last looked (their sizes, times and inodes), nothing is read:
+    a state's content takes a second to load, and every publish and console page asks."""
+    marker = cfg.data / "cache" / FOLLOWED
+    try:
+        if marker.read_text(encoding="utf-8") == _source_signature(cfg)[0]:
+            return {}
+    except OSError:
+        pass
+    report = extract(cfg, only_if_changed=True)
+    signature, newest = _source_signature(cfg)  # after: messages.pot as it is now
+    try:
+        if time.time_ns() - newest > SETTLED_NS:
+            atomic_write(marker, signature)
+        else:  # a file changed within the clock's tick could change again unseen (as git's "racily clean")
+            marker.unlink(missing_ok=True)
+    except OSError:
+        pass  # a data directory that cannot be written: the next call looks again
+    return report
+
+
+SETTLED_NS = 2_000_000_000  # a file's time is trusted once this much older than now (file times are coarse)
+
+
+def _source_signature(cfg: Config) -> tuple[str, int]:
+    """What extract reads: the content pack, the templates, the backend's Python, messages.pot (by stat);
+    and the newest of their modification times."""
+    h = hashlib.sha256(f"{cfg.content}\0{cfg.pwa}\0{cfg.project}\0{cfg.locales}\n".encode())
+    newest = 0
+    paths = [os.path.join(folder, name) for root in (cfg.content, cfg.pwa / "templates", cfg.project / "backend")
+             for folder, dirs, names in _walk(root) for name in sorted(names)]
+    for path in [*paths, os.fspath(cfg.locales / "messages.pot")]:
+        try:
+            st = os.stat(path)
+        except FileNotFoundError:
+            h.update(f"{path}\0missing\n".encode())
+            continue
+        newest = max(newest, st.st_mtime_ns)
+        h.update(f"{path}\0{st.st_size}\0{st.st_mtime_ns}\0{st.st_ino}\n".encode())
+    return h.hexdigest(), newest
+
+
+def _walk(root: Path) -> Iterator[tuple[str, list[str], list[str]]]:
+    for folder, dirs, names in os.walk(root):
+        dirs[:] = sorted(d for d in dirs if d != "__pycache__")
+        yield folder, dirs, names
