@@ -147,10 +147,11 @@ class RenderCache:
         self.root = Path(root)
         self.blobs = self.root / "blobs"
         self._blobs = str(self.blobs)
+        self._listed: set[str] | None = None  # the blobs there when first asked (one listing, not a stat for each)
         self.compressed = self.root / "compressed"
 
     def blob(self, sha: str) -> str:
-        return os.path.join(self._blobs, sha[:2], sha)
+        return f"{self._blobs}/{sha[:2]}/{sha}"  # not os.path.join: called for every file of a release
 
     def put(self, data: bytes) -> str:
         """Keep `data` by its hash; return the hash."""
@@ -161,7 +162,19 @@ class RenderCache:
         return sha
 
     def has(self, sha: str) -> bool:
-        return os.path.exists(self.blob(sha))
+        """Whether the blob is kept: from one listing of the blobs (a publish at a state's scale asks for each of
+        its 40,000 files), else looked up (one written since, by a worker process)."""
+        if self._listed is None:
+            self._listed = set()
+            try:
+                with os.scandir(self._blobs) as folders:
+                    for folder in folders:
+                        if folder.is_dir(follow_symlinks=False):
+                            with os.scandir(folder.path) as entries:
+                                self._listed.update(entry.name for entry in entries)
+            except FileNotFoundError:
+                pass
+        return sha in self._listed or os.path.exists(self.blob(sha))
 
     def prune(self, keep: set[str], every: float = 24 * 3600) -> int:
         """Delete blobs and compressed variants whose hash is not in `keep` (the files of the release just
@@ -179,6 +192,8 @@ class RenderCache:
                 if entry.name.split(".", 1)[0] not in keep and not entry.name.startswith("."):
                     os.unlink(entry.path)
                     removed += 1
+                    if self._listed is not None:
+                        self._listed.discard(entry.name)
         atomic_write(marker, b"")
         return removed
 
