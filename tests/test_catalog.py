@@ -3,16 +3,19 @@ translations can't change links or add markup, and missing ones fall back per un
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import polib
 import pytest
 
 from backend.build import build
+from backend.config import Config
 from backend.content import load
 from backend.errors import ContentError
 from backend.i18n import discover, parse_catalog, raise_problems
@@ -264,3 +267,23 @@ def test_follow_source_reads_nothing_when_nothing_changed_and_follows_every_edit
     pot.write_text(pot.read_text(encoding="utf-8").replace('msgid "A sentence the test added."', 'msgid "Gone."'), encoding="utf-8")
     follow_source(cfg)
     assert 'msgid "A sentence the test added."' in pot.read_text(encoding="utf-8")
+
+    # an edit saved while extract reads (its time set back, as a copy that keeps times would): not trusted after
+    old = time.time() - 3600
+    for path in [*cfg.content.rglob("*"), pot]:
+        os.utime(path, (old, old))
+    assert follow_source(cfg) == {} and (cfg.data / "cache" / "followed-source").is_file()
+    (cfg.data / "cache" / "followed-source").unlink()
+
+    def edited_meanwhile(cfg: Config, only_if_changed: bool = False) -> dict[str, dict[str, int]]:
+        report = real(cfg, only_if_changed)
+        school.write_text(text.replace("\n\n", "\n\nA third sentence the test added.\n\n", 1), encoding="utf-8")
+        os.utime(school, (old, old))
+        return report
+
+    monkeypatch.setattr(extracting, "extract", edited_meanwhile)
+    assert follow_source(cfg) == {}  # it read the source before the edit
+    monkeypatch.setattr(extracting, "extract", real)
+    assert not (cfg.data / "cache" / "followed-source").exists(), "trusted a source that changed while it was read"
+    follow_source(cfg)
+    assert "A third sentence the test added." in (cfg.locales / "es" / "LC_MESSAGES" / "messages.po").read_text(encoding="utf-8")

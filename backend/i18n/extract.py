@@ -16,7 +16,6 @@ import io
 import os
 import re
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import polib
@@ -224,17 +223,19 @@ def follow_source(cfg: Config) -> dict[str, dict[str, int]]:
     When no file it reads changed since it last looked (their sizes, times and inodes), nothing is read:
     a state's content takes a second to load, and every publish and console page asks."""
     marker = cfg.data / "cache" / FOLLOWED
+    sources, newest = _sources(cfg)
     try:
-        if marker.read_text(encoding="utf-8") == _source_signature(cfg)[0]:
+        if marker.read_text(encoding="utf-8") == _with_pot(cfg, sources):
             return {}
     except OSError:
         pass
     report = extract(cfg, only_if_changed=True)
-    signature, newest = _source_signature(cfg)  # after: messages.pot as it is now
     try:
-        if time.time_ns() - newest > SETTLED_NS:
-            atomic_write(marker, signature)
-        else:  # a file changed within the clock's tick could change again unseen (as git's "racily clean")
+        # trusted next time only if no source file changed while extract read them, and none changed within
+        # the clock's tick before (it could change again unseen: git's "racily clean")
+        if _sources(cfg)[0] == sources and time.time_ns() - newest > SETTLED_NS:
+            atomic_write(marker, _with_pot(cfg, sources))  # messages.pot as extract left it
+        else:
             marker.unlink(missing_ok=True)
     except OSError:
         pass  # a data directory that cannot be written: the next call looks again
@@ -244,25 +245,28 @@ def follow_source(cfg: Config) -> dict[str, dict[str, int]]:
 SETTLED_NS = 2_000_000_000  # a file's time is trusted once this much older than now (file times are coarse)
 
 
-def _source_signature(cfg: Config) -> tuple[str, int]:
-    """What extract reads: the content pack, the templates, the backend's Python, messages.pot (by stat);
-    and the newest of their modification times."""
+def _sources(cfg: Config) -> tuple[str, int]:
+    """The signature (by stat) of what extract reads besides messages.pot: the content pack, the templates,
+    the backend's Python; and the newest of their modification times."""
     h = hashlib.sha256(f"{cfg.content}\0{cfg.pwa}\0{cfg.project}\0{cfg.locales}\n".encode())
     newest = 0
-    paths = [os.path.join(folder, name) for root in (cfg.content, cfg.pwa / "templates", cfg.project / "backend")
-             for folder, dirs, names in _walk(root) for name in sorted(names)]
-    for path in [*paths, os.fspath(cfg.locales / "messages.pot")]:
-        try:
-            st = os.stat(path)
-        except FileNotFoundError:
-            h.update(f"{path}\0missing\n".encode())
-            continue
-        newest = max(newest, st.st_mtime_ns)
-        h.update(f"{path}\0{st.st_size}\0{st.st_mtime_ns}\0{st.st_ino}\n".encode())
+    for root in (cfg.content, cfg.pwa / "templates", cfg.project / "backend"):
+        for folder, dirs, names in os.walk(root):
+            dirs[:] = sorted(d for d in dirs if d != "__pycache__")
+            for name in sorted(names):
+                path = os.path.join(folder, name)
+                try:
+                    st = os.stat(path)
+                except FileNotFoundError:
+                    continue  # gone since the listing: the next signature differs
+                newest = max(newest, st.st_mtime_ns)
+                h.update(f"{path}\0{st.st_size}\0{st.st_mtime_ns}\0{st.st_ino}\n".encode())
     return h.hexdigest(), newest
 
 
-def _walk(root: Path) -> Iterator[tuple[str, list[str], list[str]]]:
-    for folder, dirs, names in os.walk(root):
-        dirs[:] = sorted(d for d in dirs if d != "__pycache__")
-        yield folder, dirs, names
+def _with_pot(cfg: Config, sources: str) -> str:
+    try:
+        st = os.stat(cfg.locales / "messages.pot")
+    except FileNotFoundError:
+        return f"{sources} no messages.pot"
+    return f"{sources} {st.st_size} {st.st_mtime_ns} {st.st_ino}"
