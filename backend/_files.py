@@ -144,7 +144,7 @@ def remove_trees_apart(roots: list[str]) -> None:
     hundred thousand files takes seconds nobody should wait for."""
     if roots:
         here = os.fspath(Path(__file__).resolve().parents[1])
-        code = "import sys; sys.path.insert(0, sys.argv[1]); from backend._files import remove_release\n" \
-               "for root in sys.argv[2:]: remove_release(root, ignore_errors=True)"
+        code = "import os, sys; os.nice(19); sys.path.insert(0, sys.argv[1]); from backend._files import remove_release\n" \
+               "for root in sys.argv[2:]: remove_release(root, ignore_errors=True)"  # below the server and the next publish
         subprocess.Popen([sys.executable, "-c", code, here, *roots], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                          stderr=subprocess.DEVNULL, start_new_session=True, close_fds=True)
