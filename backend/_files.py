@@ -129,7 +129,7 @@ def atomic_symlink(link: Path, target: Path) -> None:
 
 
 def remove_release(root: Path | str, ignore_errors: bool = False) -> None:
-    """Delete a tree made read-only (a release) (its folders made writable first; the files' own modes do not matter)."""
+    """Delete a tree made read-only, such as a release: its folders are made writable first (the files' own modes do not matter)."""
     for folder, _dirs, _files in os.walk(root):
         try:
             os.chmod(folder, stat.S_IRWXU)

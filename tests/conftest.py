@@ -309,7 +309,8 @@ def _catalogs_of_the_repository() -> dict[str, bytes]:
 
 
 def _signature() -> dict[str, tuple[int, int]]:
-    return {str(p.relative_to(ROOT)): (p.stat().st_size, p.stat().st_mtime_ns) for p in (ROOT / "locales").rglob("*") if p.is_file()}
+    stats = {p: p.stat() for p in (ROOT / "locales").rglob("*") if p.is_file()}
+    return {str(p.relative_to(ROOT)): (st.st_size, st.st_mtime_ns) for p, st in stats.items()}
 
 
 _CATALOGS: dict[str, bytes] = {}

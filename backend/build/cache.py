@@ -76,23 +76,23 @@ class Fingerprints:
             self.head[p.context] = ({text_hash(t) for t in (p.title, p.nav, p.summary) if t}, _sha(repr(dataclasses.replace(p, blocks=()))))
         for s in inputs.content.services:
             self.full[s.context] = _sha(repr(s))
-        self._catalogs: dict[str, dict[tuple[str, str], str]] = {}
-        self._uis: dict[str, dict[tuple[str, str], str]] = {}
+        self._unit_answers: dict[str, dict[tuple[str, str], str]] = {}
+        self._shared_answers: dict[str, dict[tuple[str, str], str]] = {}
         self._templates: dict[str, str] = {}
         self.index_names: dict[str, str] = {}  # lang -> this build's search index name, once rendered
 
     def _units(self, tag: str) -> dict[tuple[str, str], str]:
         """{(msgctxt, text hash): its translation} of one language's content units (its whole catalog read)."""
-        if tag not in self._catalogs:
+        if tag not in self._unit_answers:
             entries = Translator.of(self.inputs.catalog(tag)).entries.items()
-            self._catalogs[tag] = {(ctx, text_hash(msgid)): answer(e) for (ctx, msgid), e in entries if ctx not in SHARED_CONTEXTS}
-        return self._catalogs[tag]
+            self._unit_answers[tag] = {(ctx, text_hash(msgid)): answer(e) for (ctx, msgid), e in entries if ctx not in SHARED_CONTEXTS}
+        return self._unit_answers[tag]
 
     def _shared(self, tag: str) -> dict[tuple[str, str], str]:
         """The same of its interface strings and site name (kept with its language: no catalog read)."""
-        if tag not in self._uis:
-            self._uis[tag] = {(ctx, text_hash(msgid)): a for (ctx, msgid), a in shared_answers(self.inputs.catalog(tag)).items()}
-        return self._uis[tag]
+        if tag not in self._shared_answers:
+            self._shared_answers[tag] = {(ctx, text_hash(msgid)): a for (ctx, msgid), a in shared_answers(self.inputs.catalog(tag)).items()}
+        return self._shared_answers[tag]
 
     def english(self, ctx: str, h: str) -> str:
         head = self.head.get(ctx)
