@@ -6,6 +6,8 @@ and two writers never interleave a line.
 
 from __future__ import annotations
 
+import contextlib
+import itertools
 import json
 import os
 import shutil
@@ -13,25 +15,40 @@ import stat
 import subprocess
 import sys
 import tempfile
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+_TEMPS = itertools.count()
+_CREATE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
 
-def atomic_write(path: Path, data: str | bytes, mode: int | None = None) -> None:
-    """Write `data` to a temporary file beside `path`, then rename it into place."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+
+def atomic_write(path: Path | str, data: str | bytes, mode: int | None = None) -> None:
+    """Write `data` to a temporary file beside `path`, then rename it into place.
+
+    The temporary name is this process's and thread's own (".name.pid.thread.n"), so no random name is drawn
+    and the folder is made only when it is missing: a cold build writes thousands of files through here."""
+    target = os.fspath(path)
+    folder, name = os.path.split(target)
+    tmp = os.path.join(folder, f".{name}.{os.getpid()}.{threading.get_ident()}.{next(_TEMPS)}")
+    try:
+        fd = os.open(tmp, _CREATE, 0o600)
+    except FileNotFoundError:
+        os.makedirs(folder or ".", exist_ok=True)
+        fd = os.open(tmp, _CREATE, 0o600)
+    except FileExistsError:  # left by a crashed process that had this pid: a random name instead
+        fd, tmp = tempfile.mkstemp(prefix=f".{name}.", dir=folder or ".")
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data.encode("utf-8") if isinstance(data, str) else data)
         if mode is not None:
             os.chmod(tmp, mode)
-        os.replace(tmp, path)
+        os.replace(tmp, target)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
         raise
 
 

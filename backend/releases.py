@@ -123,6 +123,7 @@ def publish(cfg: Config, who: str, keep: int = 10, stream: TextIO | None = None)
 def _publish(cfg: Config, who: str, keep: int, inputs: building.Inputs, progress: building.Progress) -> dict[str, Any]:
     previous = current_id(cfg)
     made = ""  # the release this publish wrote: removed again unless it was made current
+    reused: set[str] = set()  # languages whose shared folder an earlier publish made (and checked)
     try:
         site, info = building.render(inputs, building.render_cache(cfg), building.default_jobs(), progress)
         dest = cfg.releases / info["id"]
@@ -134,11 +135,14 @@ def _publish(cfg: Config, who: str, keep: int, inputs: building.Inputs, progress
             remove_release(dest)
         if not dest.exists():
             made = info["id"]
-            building.write_release(site, dest, link=True, read_only=True)  # unchanged files are hard links into the cache
-        record = _switch(cfg, who, previous, info["id"], fresh)
+            # unchanged files are hard links into the cache; unchanged languages, the folder the last release had
+            reused = building.write_release(site, dest, link=True, read_only=True, shared=True)
+        record = _switch(cfg, who, previous, info["id"], fresh, reused)
     except BaseException as e:
         if made and current_id(cfg) != made:  # a release nobody serves: nothing of a failed publish stays
             remove_release(cfg.releases / made, ignore_errors=True)
+            for folder in _unlinked_shared(cfg):  # nor the language folders only it linked to
+                remove_release(folder, ignore_errors=True)
         if isinstance(e, OSError):
             raise _friendly(e, cfg) from e
         raise
@@ -151,9 +155,9 @@ def _publish(cfg: Config, who: str, keep: int, inputs: building.Inputs, progress
     return {**record, "built": progress.summary()}
 
 
-def _switch(cfg: Config, who: str, previous: str | None, release_id: str, fresh: set[str]) -> dict[str, Any]:
+def _switch(cfg: Config, who: str, previous: str | None, release_id: str, fresh: set[str], reused: set[str]) -> dict[str, Any]:
     """Verify the release, then make it current and record it in the history."""
-    _refuse_damaged(cfg, release_id, "publish", fresh)
+    _refuse_damaged(cfg, release_id, "publish", fresh, reused)
     diff = changes(revisions(cfg.releases, previous), page_revisions(cfg.releases / release_id))
     _before_switch()
     past = history(cfg)
@@ -209,7 +213,7 @@ def rollback(cfg: Config, who: str, release_id: str | None = None) -> dict[str, 
             if not ids:
                 raise PublishError("there is no earlier release to roll back to")
             release_id = ids[-1]
-        if not release_id or release_id.startswith(".") or "/" in release_id or not (cfg.releases / release_id).is_dir():
+        if not release_id or not metadata.is_release_name(release_id) or "/" in release_id or not (cfg.releases / release_id).is_dir():
             raise PublishError(f"no release {release_id!r} is kept; `serve.py releases` lists them")
         _refuse_damaged(cfg, release_id, "roll back to")
         diff = changes(revisions(cfg.releases, cur), page_revisions(cfg.releases / release_id))
@@ -232,7 +236,7 @@ def listing(cfg: Config) -> list[dict[str, Any]]:
     cur = current_id(cfg)
     out = []
     for release_dir in cfg.releases.glob("*"):
-        if release_dir.name.startswith(".") or not release_dir.is_dir():
+        if not metadata.is_release_name(release_dir.name) or not release_dir.is_dir():
             continue
         try:
             info = metadata.read_info(release_dir)
@@ -262,14 +266,33 @@ def prune(cfg: Config, keep: int) -> None:
             aside = cfg.releases / f"{PRUNED}{r['id']}"
             os.replace(cfg.releases / r["id"], aside)
             doomed.append(str(aside))
+    doomed += _unlinked_shared(cfg)
     remove_trees_apart(doomed)
+
+
+def _unlinked_shared(cfg: Config) -> list[str]:
+    """Move aside the shared language folders no kept release links to; return where they went."""
+    shared = cfg.releases / metadata.SHARED
+    if not shared.is_dir():
+        return []
+    linked: set[str] = set()
+    for release_dir in cfg.releases.iterdir():
+        if metadata.is_release_name(release_dir.name) and release_dir.is_dir():
+            linked |= metadata.shared_folders(release_dir)
+    out = []
+    for folder in shared.iterdir():
+        if not folder.name.startswith(".") and folder.name not in linked:
+            aside = shared / f"{PRUNED}{folder.name}"
+            os.replace(folder, aside)
+            out.append(str(aside))
+    return out
 
 
 def remove_leftovers(cfg: Config) -> None:
     """Remove what a publish killed midway left: temporary release directories, the compression
     cache's work directories, a half-written `current`. Call it holding the publish lock."""
     if cfg.releases.is_dir():
-        for tmp in cfg.releases.glob(".*"):
+        for tmp in (*cfg.releases.glob(".*"), *(cfg.releases / metadata.SHARED).glob(".*")):
             if tmp.is_dir():
                 try:
                     remove_release(tmp)
@@ -294,8 +317,8 @@ def recover(cfg: Config) -> None:
 # -- verifying releases ---------------------------------------------------------------------------
 
 
-def _refuse_damaged(cfg: Config, release_id: str, doing: str, fresh: set[str] | None = None) -> None:
-    problems = metadata.verify(cfg.releases / release_id, fresh)
+def _refuse_damaged(cfg: Config, release_id: str, doing: str, fresh: set[str] | None = None, trusted: set[str] | None = None) -> None:
+    problems = metadata.verify(cfg.releases / release_id, fresh, trusted or set())
     if problems:
         more = f" (and {len(problems) - 3} more)" if len(problems) > 3 else ""
         raise PublishError(
@@ -307,7 +330,7 @@ def _refuse_damaged(cfg: Config, release_id: str, doing: str, fresh: set[str] | 
 def verify_all(cfg: Config) -> list[dict[str, Any]]:
     """Every kept release, newest first, with the problems `metadata.verify` finds ([] when intact)."""
     cur = current_id(cfg)
-    dirs = sorted((p for p in cfg.releases.glob("*") if p.is_dir() and not p.name.startswith(".")), key=lambda p: p.stat().st_mtime,
+    dirs = sorted((p for p in cfg.releases.glob("*") if p.is_dir() and metadata.is_release_name(p.name)), key=lambda p: p.stat().st_mtime,
                   reverse=True) if cfg.releases.is_dir() else []
     return [{"id": p.name, "current": p.name == cur, "problems": metadata.verify(p)} for p in dirs]
 
@@ -317,7 +340,7 @@ def newest_intact(cfg: Config, skip: str | None = None) -> str | None:
     seen: set[str] = set()
     for record in reversed(history(cfg)):
         rid = str(record.get("id", ""))
-        if rid in seen or rid == skip or not rid or rid.startswith(".") or "/" in rid:
+        if rid in seen or rid == skip or not rid or not metadata.is_release_name(rid) or "/" in rid:
             continue
         seen.add(rid)
         if (cfg.releases / rid).is_dir() and not metadata.verify(cfg.releases / rid):
@@ -335,7 +358,7 @@ def restore_current(cfg: Config) -> str | None:
     if not history(cfg):
         return None
     raw = _read_pointer(cfg)
-    problems = metadata.verify(cfg.releases / raw) if raw and not raw.startswith(".") and "/" not in raw else ["not a release id"]
+    problems = metadata.verify(cfg.releases / raw) if raw and metadata.is_release_name(raw) and "/" not in raw else ["not a release id"]
     if not problems:
         return None
     what = f"names release {raw!r}, which is damaged ({problems[0]})" if raw else "is missing or empty"

@@ -132,6 +132,17 @@ def release_dir(tmp_path_factory: pytest.TempPathFactory, config: Config) -> Pat
     return out
 
 
+def release_entries(releases_dir: Path) -> list[str]:
+    """What releases/ holds besides its shared language folders that kept releases link to: the releases, and
+    any shared folder no release links to (a leftover), as "shared/<name>"."""
+    from backend.build import metadata
+
+    names = sorted(p.name for p in releases_dir.iterdir() if p.name != metadata.SHARED)
+    linked = set().union(*(metadata.shared_folders(releases_dir / n) for n in names if (releases_dir / n).is_dir()))
+    shared = releases_dir / metadata.SHARED
+    return names + sorted(f"{metadata.SHARED}/{p.name}" for p in (shared.iterdir() if shared.is_dir() else ()) if p.name not in linked)
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -41,6 +41,16 @@ def test_every_page_in_every_language(release_dir: Path, config: Config) -> None
     assert (release_dir / "index.html").is_file() and (release_dir / "404.html").is_file()
 
 
+def test_every_html_file_is_one_document(release_dir: Path) -> None:
+    """One doctype, first, and one <html>: a template that imports macros must not repeat the doctype."""
+    pages = sorted(release_dir.rglob("*.html"))
+    assert len(pages) > 100
+    for path in pages:
+        text = path.read_text(encoding="utf-8")
+        assert text.startswith("<!doctype html>\n"), path
+        assert text.lower().count("<!doctype") == 1 and text.count("<html") == 1, path
+
+
 def test_assets_carry_content_hashes(release_dir: Path) -> None:
     names = [p.name for p in (release_dir / "static").rglob("*") if p.is_file() and p.suffix not in {".br", ".gz"}]
     assert names

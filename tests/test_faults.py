@@ -26,7 +26,7 @@ from typing import Any
 
 import pytest
 
-from .conftest import ROOT, TODAY, Server, make_config, seed, small_filesystem, start_puente
+from .conftest import ROOT, TODAY, Server, make_config, release_entries, seed, small_filesystem, start_puente
 
 READY = "body[data-offline=ready]"
 
@@ -155,7 +155,7 @@ def assert_nothing_changed(server: Server, data: Path, served: str, page: bytes)
     assert release_id(server) == served
     assert (data / "current").read_text().strip() == served
     assert fetch(server, "/es/rights/school/") == page
-    leftovers = [p.name for p in (data / "releases").iterdir() if p.name != served]
+    leftovers = [name for name in release_entries(data / "releases") if name != served]
     assert leftovers == [], f"a failed publish left {leftovers} behind"
 
 

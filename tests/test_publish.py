@@ -17,7 +17,7 @@ import pytest
 from backend import release_diff, releases
 from backend.config import Config
 
-from .conftest import ROOT, TODAY, make_config, small_filesystem, start_puente
+from .conftest import ROOT, TODAY, make_config, release_entries, small_filesystem, start_puente
 
 
 @pytest.fixture
@@ -94,7 +94,10 @@ def test_published_releases_are_read_only(workspace: Config) -> None:
     es.write_text(es.read_text(encoding="utf-8").replace('msgstr "Salida rápida"', 'msgstr "Salida rápida (otra)"'), encoding="utf-8")
     assert cli(workspace, "publish").returncode == 0
     for release in (workspace.releases / r["id"] for r in releases.listing(workspace)):
-        writable = [str(p.relative_to(release)) for p in [release, *release.rglob("*")] if p.lstat().st_mode & 0o222]
+        # every folder and file, those of the shared language folders its links lead to included (a link's own mode means nothing)
+        seen = [Path(folder) / name for folder, dirs, files in os.walk(release, followlinks=True) for name in ["", *dirs, *files]]
+        assert len(seen) > 700 and any(p.is_symlink() for p in release.iterdir())
+        writable = [str(p.relative_to(release)) for p in seen if p.stat().st_mode & 0o222]
         assert writable == [], f"{release.name}: writable {writable[:5]} of {len(writable)}"
 
 
@@ -107,7 +110,7 @@ def test_publish_refuses_content_that_fails_a_check(workspace: Config) -> None:
     assert proc.returncode == 1
     assert "messages.po:" in proc.stderr and "raw HTML" in proc.stderr and "Traceback" not in proc.stderr
     assert releases.current_id(workspace) == before
-    assert len(list(workspace.releases.iterdir())) == 1
+    assert release_entries(workspace.releases) == [before]
 
 
 def test_two_publishes_at_once_one_wins(workspace: Config) -> None:
@@ -199,13 +202,15 @@ def test_old_releases_are_pruned_beyond_keep(workspace: Config) -> None:
     for n in range(3):
         change_spanish(workspace, "No Hartford resident will be detained", f"Versión {n}.")
         assert cli(workspace, "publish", "--keep", "2").returncode == 0
-    kept = [p.name for p in workspace.releases.iterdir() if not p.name.startswith(".")]
+    kept = [name for name in release_entries(workspace.releases) if not name.startswith(".")]
     assert len(kept) == 2 and releases.current_id(workspace) in kept
     deadline = time.monotonic() + 30  # the pruned ones are moved aside at once and deleted by a process of their own
-    while any(workspace.releases.glob(releases.PRUNED + "*")):
+    while any(workspace.releases.glob(releases.PRUNED + "*")) or any(workspace.releases.glob(f"shared/{releases.PRUNED}*")):
         assert time.monotonic() < deadline, "a pruned release was never deleted"
         time.sleep(0.1)
-    assert sorted(p.name for p in workspace.releases.iterdir()) == sorted(kept)
+    assert release_entries(workspace.releases) == sorted(kept)  # and no language folder only a pruned one linked to
+    shared = sorted(p.name.partition(".")[0] for p in (workspace.releases / "shared").iterdir())
+    assert shared.count("es") == 2 and shared.count("en") == 1  # Spanish changed each time; the others shared
 
 
 def test_a_pruned_release_left_half_deleted_is_removed_by_the_next_publish(workspace: Config) -> None:

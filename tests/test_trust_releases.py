@@ -26,7 +26,7 @@ from backend.cli.serving import ensure_current
 from backend.config import Config
 from backend.web.app import create_app, create_server_app
 
-from .conftest import ROOT, TODAY, make_config, start_puente, warm_data
+from .conftest import ROOT, TODAY, make_config, release_entries, start_puente, warm_data
 
 MARKER = "UNPUBLISHED-DRAFT-MARKER"
 
@@ -200,7 +200,7 @@ def test_with_no_intact_published_release_serve_refuses_to_start(cfg: Config) ->
     r = subprocess.run([sys.executable, str(ROOT / "serve.py"), "--content", str(cfg.content), "--locales", str(cfg.locales),
                         "--data", str(cfg.data), "--port", "1"], capture_output=True, text=True, timeout=120)
     assert r.returncode == 1 and "no published release is intact" in r.stderr and "Traceback" not in r.stderr
-    assert not any(d.name not in (a, b) for d in cfg.releases.iterdir())  # nothing was built from the working content
+    assert release_entries(cfg.releases) == sorted((a, b))  # nothing was built from the working content
 
 
 def test_the_real_server_restarted_on_a_garbage_current_says_so_and_serves_the_published_release(cfg: Config, tmp_path: Path) -> None:

@@ -14,14 +14,16 @@
     produce.py     each output made or reused; the languages across worker processes
     compress.py    .br and .gz at a level per kind of file, reused by hash
     progress.py    languages done and time left, on stderr and in <data>/progress.json
-    pipeline.py    render, write; build and ensure_release
+    write.py       a release's files written, each language's folder shared between releases
+    pipeline.py    render; build and ensure_release
 """
 
 from .inputs import Inputs, files_hash, load_inputs, source_hash
-from .pipeline import Site, build, ensure_release, render, render_cache, write_release
+from .pipeline import build, ensure_release, render, render_cache
 from .produce import default_jobs
 from .progress import RECORD as PROGRESS_RECORD
 from .progress import Progress
+from .write import Site, write_release
 
 __all__ = [
     "PROGRESS_RECORD", "Inputs", "Progress", "Site", "build", "default_jobs", "ensure_release", "files_hash", "load_inputs", "render",

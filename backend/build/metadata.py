@@ -15,6 +15,36 @@ from typing import Any
 from ..policy import MANIFEST_FILE
 
 INFO_FILE = "release.json"
+SHARED = "shared"  # releases/shared/<tag>.<hash>/: language folders that releases link to (write.write_release)
+
+
+def is_release_name(name: str) -> bool:
+    """Whether a name in releases/ may be a release (not a temporary or pruned one, not the shared folders)."""
+    return not name.startswith(".") and name != SHARED
+
+
+def _shared_target(folder: str, name: str) -> str | None:
+    """The link `name` at the top of a release points at one of the shared language folders: its name, else None."""
+    try:
+        target = os.readlink(os.path.join(folder, name))
+    except OSError:
+        return None
+    prefix = f"../{SHARED}/"
+    rest = target.removeprefix(prefix)
+    if target.startswith(prefix) and rest and "/" not in rest and rest.startswith(name + ".") and not rest.startswith("."):
+        return rest
+    return None
+
+
+def shared_folders(root: Path) -> set[str]:
+    """The names of the shared language folders a release links to."""
+    top = os.fspath(root)
+    out = set()
+    with os.scandir(top) as entries:
+        for entry in entries:
+            if entry.is_symlink() and (name := _shared_target(top, entry.name)):
+                out.add(name)
+    return out
 
 
 def dumps(info: dict[str, Any]) -> str:
@@ -45,26 +75,41 @@ def write_manifest(root: Path, known: dict[str, tuple[int, str]] | None = None) 
     if known is not None:
         files = {rel: list(entry) for rel, entry in known.items() if rel != MANIFEST_FILE}
     else:
-        files = {rel: [size, _sha256(Path(root) / rel)] for rel, size in _sizes(Path(root)).items() if rel != MANIFEST_FILE}
+        files = {rel: [size, _sha256(Path(root) / rel)] for rel, size in _sizes(Path(root))[0].items() if rel != MANIFEST_FILE}
     text = json.dumps({"algorithm": "sha256", "files": files}, separators=(",", ":"), sort_keys=True)
     (Path(root) / MANIFEST_FILE).write_text(text + "\n", encoding="utf-8")
 
 
-def _sizes(root: Path) -> dict[str, int]:
+def _sizes(root: Path, trusted: frozenset[str] | set[str] = frozenset()) -> tuple[dict[str, int], list[str]]:
     """Every file below `root`, as a relative POSIX path, with its size: one scandir walk, each entry's stat
-    made by the walk (a tenth of the time of Path.rglob and os.stat at a state's hundred thousand files)."""
+    made by the walk (a tenth of the time of Path.rglob and os.stat at a state's hundred thousand files).
+    The links at the top to shared language folders are followed, except those named in `trusted`; any other
+    link is a problem (returned, with what the walk found)."""
     top = os.fspath(root)
     out: dict[str, int] = {}
+    problems: list[str] = []
     todo = [(top, "")]
     while todo:
         folder, prefix = todo.pop()
         with os.scandir(folder) as entries:
             for entry in entries:
-                if entry.is_dir(follow_symlinks=False):
+                if entry.is_symlink():
+                    if prefix or not _shared_target(top, entry.name) or not entry.is_dir():
+                        problems.append(f"{prefix}{entry.name}: a link to {_readlink(entry.path)!r}, not a file of the release")
+                    elif entry.name not in trusted:
+                        todo.append((entry.path, prefix + entry.name + "/"))
+                elif entry.is_dir(follow_symlinks=False):
                     todo.append((entry.path, prefix + entry.name + "/"))
                 else:
                     out[prefix + entry.name] = entry.stat(follow_symlinks=False).st_size
-    return out
+    return out, problems
+
+
+def _readlink(path: str) -> str:
+    try:
+        return os.readlink(path)
+    except OSError:
+        return "?"
 
 
 def read_manifest(root: Path) -> dict[str, tuple[int, str]]:
@@ -97,11 +142,12 @@ def check_file(root: Path, rel: str, expected: tuple[int, str] | None, contents:
     return None
 
 
-def verify(root: Path, fresh: set[str] | None = None) -> list[str]:
+def verify(root: Path, fresh: set[str] | None = None, trusted: set[str] | frozenset[str] = frozenset()) -> list[str]:
     """Given a release directory, return every problem of it (missing, changed or extra files); [] if it is intact.
     With `fresh`, only those files' bytes are read and hashed; every other file's presence and size are checked
     (a publish reads back what it made, not the files it linked from earlier releases; `serve.py verify` and the
-    server reading a release check every byte)."""
+    server reading a release check every byte). `trusted`: languages whose shared folder this publish found
+    made (and checked) by an earlier one: only their link is checked, not each file again."""
     root = Path(root)
     try:
         expected = read_manifest(root)
@@ -112,10 +158,16 @@ def verify(root: Path, fresh: set[str] | None = None) -> list[str]:
         read_info(root)
     except ValueError as e:
         problems.append(str(e))
-    present = _sizes(root)
+    present, found = _sizes(root, trusted)
+    problems += found
     present.pop(MANIFEST_FILE, None)
+    linked = {f"{tag}/" for tag in trusted if _shared_target(os.fspath(root), tag) and (root / tag).is_dir()}
+    for tag in trusted:
+        if f"{tag}/" not in linked:
+            problems.append(f"{tag}/: missing (its link to the shared folder is gone or broken)")
     for rel in sorted(expected.keys() - present.keys()):
-        problems.append(f"{rel}: missing")
+        if rel.partition("/")[0] + "/" not in linked:
+            problems.append(f"{rel}: missing")
     for rel, size in sorted(present.items()):
         entry = expected.get(rel)
         if fresh is not None and entry is not None and size == entry[0] and rel not in fresh:

@@ -22,77 +22,25 @@ complete: errors leave no release behind.
 from __future__ import annotations
 
 import datetime as dt
-import errno
-import hashlib
 import json
 import os
-import shutil
-import tempfile
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
-from .._files import remove_release
 from ..config import Config
 from ..content import hsds
-from ..policy import HASH_LEN, HEADERS_FILE, MANIFEST_FILE, digest, hashed_name, static_headers
+from ..policy import HEADERS_FILE, digest, hashed_name, static_headers
 from . import metadata, produce, share, worker
 from .cache import Fingerprints, RenderCache
-from .compress import ENCODINGS, CompressedCache, Variant, is_text, variants
 from .inputs import Inputs, load_inputs
-from .produce import Counts, Out, Producer, default_jobs
+from .produce import Counts, Producer, default_jobs
 from .progress import RECORD as PROGRESS_RECORD
 from .progress import Progress
 from .renderer import LOGO, Renderer
+from .write import Site, write_release
 
 NOT_PRECACHED = {"icons/icon-512.png", "icons/maskable-512.png", "icons/apple-touch-icon.png"}
 NOT_PRECACHED_UNDER = "screenshots/"  # the manifest's screenshots: for the install dialog, never for offline
-
-
-@dataclass
-class Site:
-    """Files of a release being built: their hashes and sizes, their compressed variants when known, and their
-    bytes in the render cache (or in memory without one); `fresh`: the files whose bytes this build made."""
-
-    cache: RenderCache | None = None
-    files: dict[str, bytes] = field(default_factory=dict)  # in memory: only without a cache
-    shas: dict[str, str] = field(default_factory=dict)  # every file: the sha256 of its bytes
-    sizes: dict[str, int] = field(default_factory=dict)
-    variants: dict[str, tuple[Variant, ...]] = field(default_factory=dict)  # texts whose variants are in the cache
-    fresh: set[str] = field(default_factory=set)
-
-    def add(self, rel: str, data: str | bytes) -> str:
-        body = data.encode("utf-8") if isinstance(data, str) else data
-        self.put(Out(rel, self.cache.put(body), len(body)) if self.cache else Out(rel, hashlib.sha256(body).hexdigest(), len(body), body))
-        self.fresh.add(rel)
-        return self.digest(rel)
-
-    def put(self, out: Out) -> None:
-        self.shas[out.rel] = out.sha
-        self.sizes[out.rel] = out.size
-        if out.variants is not None:
-            self.variants[out.rel] = out.variants
-        if out.body is not None:
-            self.files[out.rel] = out.body
-
-    def extend(self, outs: list[Out], made: list[str] | None = None) -> None:
-        """Add files; `made`: the paths among them that were rendered in this build (the rest were reused)."""
-        for out in outs:
-            self.put(out)
-        self.fresh.update(made or ())
-
-    def digest(self, rel: str) -> str:
-        return self.shas[rel][:HASH_LEN]
-
-    def read(self, rel: str) -> bytes:
-        if rel in self.files or self.cache is None:
-            return self.files[rel]
-        return Path(self.cache.blob(self.shas[rel])).read_bytes()
-
-    def fresh_files(self) -> set[str]:
-        """The release's files whose bytes this build made, with their variants: what a publish reads back."""
-        return {*self.fresh, *(rel + suffix for rel in self.fresh for suffix in ENCODINGS)}
 
 
 def hash_assets(cfg: Config, site: Site, logo: Path | None = None) -> dict[str, str]:
@@ -130,7 +78,7 @@ def render(inputs: Inputs, cache: RenderCache | None = None, jobs: int = 1, prog
     cache, an output whose inputs did not change is taken from it (produce.py), and the files stay there."""
     cfg, content = inputs.cfg, inputs.content
     inputs.raise_problems()
-    site = Site(cache)
+    site = Site(cache, languages=tuple(lang.tag for lang in inputs.languages))
     assets = hash_assets(cfg, site, content.root / content.site.logo if content.site.logo else None)
     assets[LANGUAGES] = _language_list(cfg, site, inputs)
     renderer = Renderer(inputs, assets, cache.root / "jinja" if cache else None)
@@ -184,114 +132,6 @@ def render(inputs: Inputs, cache: RenderCache | None = None, jobs: int = 1, prog
     return site, info
 
 
-def write_release(site: Site, dest: Path, *, link: bool = False, read_only: bool = False) -> None:
-    """Write the files, and their .br and .gz, to a fresh temporary directory beside `dest`, then move it into
-    place. With `link`, files from the render cache are hard links to it (a release in the data directory);
-    otherwise copies (a static export, which its owner may edit). With `read_only`, every file and folder is
-    made read-only before the move (a published release: nothing edits it in place)."""
-    dest = Path(dest)
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", dir=dest.parent))
-    try:
-        written, folders, writable = _write_files(site, tmp, link)
-        metadata.write_manifest(tmp, written)  # last: it covers every file above, the compressed ones included
-        if read_only:  # what this build wrote or copied; the hard links share the render cache's read-only files
-            for rel in [*writable, MANIFEST_FILE]:
-                os.chmod(os.path.join(tmp, rel), 0o444)
-            for folder in sorted(folders, key=len, reverse=True):  # deepest first
-                os.chmod(folder, 0o555)
-        os.chmod(tmp, 0o555 if read_only else 0o755)
-        if dest.exists():
-            old = dest.with_name(f".{dest.name}.old-{os.getpid()}")
-            os.replace(dest, old)
-            os.replace(tmp, dest)
-            remove_release(old, ignore_errors=True)
-        else:
-            os.replace(tmp, dest)
-    except BaseException:
-        remove_release(tmp, ignore_errors=True)
-        raise
-
-
-def _place(src: Path | str, dst: Path | str, link: bool) -> bool:
-    """Link (or copy) one file; return whether it was copied (a copy is writable: a link is the cache's file)."""
-    if link:
-        try:
-            os.link(src, dst)
-            return False
-        except OSError as e:
-            if e.errno not in (errno.EXDEV, errno.EPERM, errno.EMLINK, errno.EOPNOTSUPP, errno.ENOTSUP):
-                raise
-    shutil.copyfile(src, dst)
-    return True
-
-
-def _write_files(site: Site, root: Path, link: bool) -> tuple[dict[str, tuple[int, str]], set[str], list[str]]:
-    """Every file and its variants: placed from the cache (compressing there what never was), or written.
-    Return each written file's size and SHA-256 as the build knows them (checksums.json's entries): the
-    bytes are not read back here; a publish verifies what it made (site.fresh_files). And the folders made,
-    and the files that are not links to the cache's read-only files."""
-    made: set[str] = set()
-    compressed = CompressedCache(site.cache.compressed) if site.cache else None
-    written: dict[str, tuple[int, str]] = {}
-    writable: list[str] = []
-    missing: list[str] = []
-    top = os.fspath(root)
-    for rel in sorted(site.shas):
-        path = f"{top}/{rel}"
-        folder = os.path.dirname(path)
-        if folder not in made:
-            os.makedirs(folder, exist_ok=True)
-            made.add(folder)
-        if site.cache is None or compressed is None:
-            missing.append(rel)
-            continue
-        sha = site.shas[rel]
-        if _place(site.cache.blob(sha), path, link):
-            writable.append(rel)
-        written[rel] = (site.sizes[rel], sha)
-        if is_text(rel):
-            known = site.variants.get(rel)
-            try:
-                for suffix, size, digest_ in known if known is not None else ():
-                    if _place(compressed.path(rel, sha, suffix), path + suffix, link):
-                        writable.append(rel + suffix)
-                    written[rel + suffix] = (size, digest_)
-            except FileNotFoundError:  # pruned or removed from the cache since: compressed again below
-                known = None
-            if known is None:
-                missing.append(rel)
-
-    def one(rel: str) -> None:  # what is not in the cache yet: compressed here, two at a time
-        path = os.path.join(root, rel)
-        if site.cache is None or compressed is None:
-            body = site.files[rel]
-            Path(path).write_bytes(body)
-            written[rel] = (len(body), site.shas[rel])
-            writable.append(rel)
-            for suffix, data in (variants(rel, body).items() if is_text(rel) else ()):
-                Path(path + suffix).write_bytes(data)
-                written[rel + suffix] = (len(data), hashlib.sha256(data).hexdigest())
-                writable.append(rel + suffix)
-            return
-        sha = site.shas[rel]
-        for suffix, size, digest_ in compressed.ensure(rel, site.read(rel), sha):
-            target = Path(path + suffix)
-            target.unlink(missing_ok=True)  # a variant placed above before one of its kin was found missing
-            if _place(compressed.path(rel, sha, suffix), target, link):
-                writable.append(rel + suffix)
-            written[rel + suffix] = (size, digest_)
-
-    if missing:
-        with ThreadPoolExecutor(max_workers=2) as pool:  # brotli and zlib release the GIL
-            list(pool.map(one, missing))
-    for folder in list(made):  # and the folders makedirs made on the way (api/, with no file of its own)
-        while (folder := os.path.dirname(folder)) != top and folder.startswith(top) and folder not in made:
-            made.add(folder)
-    made.discard(top)
-    return written, made, writable
-
-
 def build(cfg: Config, out: Path, stream: TextIO | None = None) -> dict[str, Any]:
     """Build a release into `out` (replacing it), reusing the render cache of the data directory; return
     release.json's data, with the one-line summary as "built". Progress goes to <data>/progress.json (and `stream`)."""
@@ -324,7 +164,7 @@ def _usable_cache(cfg: Config) -> RenderCache | None:
 def ensure_release(cfg: Config) -> tuple[Path, dict[str, Any], bool]:
     """Return the intact release built from the current source, building it if needed: (dir, info, built)."""
     inputs = load_inputs(cfg)
-    for release_dir in sorted(p for p in cfg.releases.glob("*") if p.is_dir() and not p.name.startswith(".")):
+    for release_dir in sorted(p for p in cfg.releases.glob("*") if p.is_dir() and metadata.is_release_name(p.name)):
         try:
             info = metadata.read_info(release_dir)
         except ValueError:
@@ -334,5 +174,5 @@ def ensure_release(cfg: Config) -> tuple[Path, dict[str, Any], bool]:
     site, info = render(inputs, render_cache(cfg), default_jobs())
     dest = cfg.releases / info["id"]
     if not dest.exists() or metadata.verify(dest):
-        write_release(site, dest, link=True)
+        write_release(site, dest, link=True, shared=True)
     return dest, info, True

@@ -29,6 +29,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from whitenoise.responders import Redirect, StaticFile
 
 from .. import releases
+from ..build.metadata import is_release_name
 from ..config import Config
 from ..content.hsds import api_file
 from .admin import admin_routes
@@ -94,7 +95,7 @@ class CurrentRelease:
         return release
 
     def _open(self, release_id: str) -> Release | None:
-        if not release_id or release_id.startswith(".") or "/" in release_id:
+        if not release_id or not is_release_name(release_id) or "/" in release_id:
             return None
         try:
             release = Release(self.cfg.releases / release_id, release_id)
@@ -152,7 +153,7 @@ class CurrentRelease:
 
     def _index_older(self) -> None:
         """Index the hashed files of every other kept release (verified like the current one's), each once."""
-        dirs = sorted((p for p in self.cfg.releases.glob("*") if p.is_dir() and not p.name.startswith(".")),
+        dirs = sorted((p for p in self.cfg.releases.glob("*") if p.is_dir() and is_release_name(p.name)),
                       key=_mtime) if self.cfg.releases.is_dir() else []
         kept: dict[str, Release] = {}
         for root in dirs:
