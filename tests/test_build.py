@@ -51,6 +51,10 @@ def test_every_html_file_is_one_document(release_dir: Path) -> None:
         assert text.lower().count("<!doctype") == 1 and text.count("<html") == 1, path
 
 
+def test_a_static_export_holds_its_language_folders_not_links(release_dir: Path) -> None:
+    assert (release_dir / "es").is_dir() and not any(p.is_symlink() for p in release_dir.rglob("*"))
+
+
 def test_assets_carry_content_hashes(release_dir: Path) -> None:
     names = [p.name for p in (release_dir / "static").rglob("*") if p.is_file() and p.suffix not in {".br", ".gz"}]
     assert names

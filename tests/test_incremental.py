@@ -16,8 +16,7 @@ from pathlib import Path
 import polib
 import pytest
 
-from backend.build import Progress, load_inputs, render, render_cache
-from backend.build.pipeline import Site
+from backend.build import Progress, Site, load_inputs, render, render_cache
 from backend.config import Config
 
 from .conftest import ROOT, make_config

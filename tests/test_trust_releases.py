@@ -156,6 +156,58 @@ def test_serve_verify_checks_every_kept_release(cfg: Config) -> None:
     assert "es/index.html.br: 7 bytes" in bad.stdout and "planted.txt: not in checksums.json" in bad.stdout
 
 
+# -- language folders shared between releases ------------------------------------------------------------------
+
+
+def test_a_language_that_did_not_change_is_one_folder_both_releases_link_to(cfg: Config) -> None:
+    a, b = published(cfg)
+    links = {rid: {tag: os.readlink(cfg.releases / rid / tag) for tag in ("en", "es")} for rid in (a, b)}
+    assert links[a]["en"] == links[b]["en"] and links[a]["es"] != links[b]["es"], links  # Spanish changed, English did not
+    assert all(target.startswith(f"../shared/{tag}.") for r in links.values() for tag, target in r.items())
+    for rid in (a, b):
+        assert metadata.verify(cfg.releases / rid) == []
+    page = "es/rights/hartford/index.html"  # each release still reads as a complete directory of its own
+    assert "Versión B." in (cfg.releases / b / page).read_text() and "Versión B." not in (cfg.releases / a / page).read_text()
+    assert cli(cfg, "rollback", a).returncode == 0
+    with TestClient(create_server_app(cfg)) as c:
+        assert c.get("/api/release").json()["release"] == a
+        assert c.get("/es/rights/hartford/").status_code == 200 and "Versión B." not in c.get("/es/rights/hartford/").text
+        assert c.get("/en/rights/hartford/").status_code == 200
+
+
+def test_a_language_link_that_leads_out_of_the_shared_folders_is_damage(cfg: Config, tmp_path: Path) -> None:
+    a, b = published(cfg)
+    release = cfg.releases / b
+    shutil.copytree(release / "en", tmp_path / "en")  # the very same files, elsewhere
+    (release / "en").unlink()
+    os.symlink(tmp_path / "en", release / "en")
+    assert any(p.startswith("en: a link to") and "not a file of the release" in p for p in metadata.verify(release))
+    r = cli(cfg, "verify")
+    assert r.returncode == 1 and f"{b}  damaged" in r.stdout and f"{a}  intact" in r.stdout and "en/index.html: missing" not in r.stdout, r.stdout
+
+
+def test_a_shared_folder_damaged_is_damage_in_every_release_that_links_it(cfg: Config) -> None:
+    a, b = published(cfg)
+    with open(cfg.releases / b / "en" / "index.html", "r+b") as f:
+        f.truncate(10)
+    for rid in (a, b):
+        assert any(p.startswith("en/index.html: 10 bytes") for p in metadata.verify(cfg.releases / rid)), rid
+    r = cli(cfg, "rollback", a)
+    assert r.returncode == 1 and "en/index.html: 10 bytes" in r.stderr and releases.current_id(cfg) == b
+
+
+def test_a_publish_checks_the_link_of_each_language_it_did_not_write_again(cfg: Config) -> None:
+    _, b = published(cfg)
+    release = cfg.releases / b
+    assert metadata.verify(release, fresh=set(), trusted={"en"}) == []
+    target = os.readlink(release / "en")
+    (release / "en").unlink()
+    os.symlink(target + "-gone", release / "en")  # a broken link
+    problems = metadata.verify(release, fresh=set(), trusted={"en"})
+    assert problems and all(p.startswith("en") for p in problems) and not any(p.startswith("en/index.html") for p in problems), problems
+    assert any("not a file of the release" in p for p in problems), problems
+
+
 # -- a damaged or missing `current` on restart -----------------------------------------------------------------
 
 

@@ -80,14 +80,14 @@ def write_manifest(root: Path, known: dict[str, tuple[int, str]] | None = None) 
     (Path(root) / MANIFEST_FILE).write_text(text + "\n", encoding="utf-8")
 
 
-def _sizes(root: Path, trusted: frozenset[str] | set[str] = frozenset()) -> tuple[dict[str, int], list[str]]:
+def _sizes(root: Path, trusted: frozenset[str] | set[str] = frozenset()) -> tuple[dict[str, int], dict[str, str]]:
     """Every file below `root`, as a relative POSIX path, with its size: one scandir walk, each entry's stat
     made by the walk (a tenth of the time of Path.rglob and os.stat at a state's hundred thousand files).
     The links at the top to shared language folders are followed, except those named in `trusted`; any other
-    link is a problem (returned, with what the walk found)."""
+    link is a problem (returned by the link's path, with what the walk found)."""
     top = os.fspath(root)
     out: dict[str, int] = {}
-    problems: list[str] = []
+    problems: dict[str, str] = {}
     todo = [(top, "")]
     while todo:
         folder, prefix = todo.pop()
@@ -95,7 +95,7 @@ def _sizes(root: Path, trusted: frozenset[str] | set[str] = frozenset()) -> tupl
             for entry in entries:
                 if entry.is_symlink():
                     if prefix or not _shared_target(top, entry.name) or not entry.is_dir():
-                        problems.append(f"{prefix}{entry.name}: a link to {_readlink(entry.path)!r}, not a file of the release")
+                        problems[prefix + entry.name] = f"{prefix}{entry.name}: a link to {_readlink(entry.path)!r}, not a file of the release"
                     elif entry.name not in trusted:
                         todo.append((entry.path, prefix + entry.name + "/"))
                 elif entry.is_dir(follow_symlinks=False):
@@ -158,15 +158,15 @@ def verify(root: Path, fresh: set[str] | None = None, trusted: set[str] | frozen
         read_info(root)
     except ValueError as e:
         problems.append(str(e))
-    present, found = _sizes(root, trusted)
-    problems += found
+    present, links = _sizes(root, trusted)
+    problems += links.values()
     present.pop(MANIFEST_FILE, None)
-    linked = {f"{tag}/" for tag in trusted if _shared_target(os.fspath(root), tag) and (root / tag).is_dir()}
-    for tag in trusted:
-        if f"{tag}/" not in linked:
+    linked = {tag for tag in trusted if _shared_target(os.fspath(root), tag) and (root / tag).is_dir()}
+    for tag in sorted(set(trusted) - linked):
+        if tag not in links:
             problems.append(f"{tag}/: missing (its link to the shared folder is gone or broken)")
     for rel in sorted(expected.keys() - present.keys()):
-        if rel.partition("/")[0] + "/" not in linked:
+        if (top := rel.partition("/")[0]) not in linked and top not in links:  # a bad link is one problem, not one per file
             problems.append(f"{rel}: missing")
     for rel, size in sorted(present.items()):
         entry = expected.get(rel)

@@ -96,16 +96,19 @@ def write_release(site: Site, dest: Path, *, link: bool = False, read_only: bool
     try:
         written: dict[str, tuple[int, str]] = {}
         apart = set(site.languages) if shared and link and site.cache is not None else set()
-        rels = sorted(site.shas)
+        rels: list[str] = []
+        by_language: dict[str, list[str]] = {tag: [] for tag in apart}
+        for rel in sorted(site.shas):
+            top, slash, _ = rel.partition("/")
+            (by_language[top] if slash and top in apart else rels).append(rel)
         if apart:
-            for tag in sorted(apart):
-                name, was_there = _language_folder(site, dest.parent / SHARED, tag, [r for r in rels if r.startswith(tag + "/")], written, read_only)
+            for tag, own in sorted(by_language.items()):
+                name, was_there = _language_folder(site, dest.parent / SHARED, tag, own, written, read_only)
                 os.symlink(f"../{SHARED}/{name}", tmp / tag)
                 if was_there:
                     reused.add(tag)
                 else:
                     created.append(dest.parent / SHARED / name)
-            rels = [r for r in rels if r.partition("/")[0] not in apart or "/" not in r]
         folders, writable = _write_files(site, rels, tmp, link, written)
         metadata.write_manifest(tmp, written)  # last: it covers every file above, the compressed ones included
         if read_only:  # what this build wrote or copied; the hard links share the render cache's read-only files

@@ -34,8 +34,6 @@ from ..config import SETTINGS, Config, install_defaults
 from ..content import hsds, load
 from ..errors import ContentError
 from ..i18n.extract import extract
-from ..web.admin.accounts import admin_command
-from ..web.admin.dashboard import release_rows
 from .serving import cmd_serve
 
 
@@ -135,6 +133,8 @@ def main(argv: list[str] | None = None) -> int:
         if command == "verify":
             return cmd_verify(cfg)
         if command == "admin":
+            from ..web.admin.accounts import admin_command  # the web layer's modules load only for the commands that use them
+
             return admin_command(cfg, _user(), args.action, args.name, args.revoke, args.translator)
         if command == "export-hsds":
             return cmd_export_hsds(cfg, args.out)
@@ -174,6 +174,8 @@ def cmd_releases(cfg: Config) -> int:
     if not rows:
         print("no releases yet: run `python serve.py publish`")
         return 0
+    from ..web.admin.dashboard import release_rows
+
     for r in release_rows(rows):  # newest first; the id is what `rollback ID` takes
         mark = "*" if r["current"] else " "
         by = f" · by {r['by']}" if r["by"] else ""
