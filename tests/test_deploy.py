@@ -23,7 +23,7 @@ from backend.config import SETTINGS
 from backend.deploy import Nginx, nginx_conf
 from backend.policy import HEADERS
 
-from .conftest import ROOT, Server, free_port, seed, start_puente, wait_until_up
+from .conftest import ROOT, Server, free_port, pack_copy, seed, start_puente, wait_until_up
 from .test_offline import check_offline_language
 
 DOCKERFILE = ROOT / "Dockerfile"
@@ -141,24 +141,29 @@ class Front:
         return self.nginx.output() + self.app.output()
 
 
-def start_front(tmp: Path, release_dir: Path) -> Front:
-    app = start_puente(tmp, *seed(tmp, release_dir))
+def start_nginx(tmp: Path, root: Path, upstream: str) -> Server:
+    """Debian's nginx with the generated config, serving `root` and passing the rest to `upstream`."""
     work = tmp / "nginx"
     work.mkdir()
     port = free_port()
-    n = Nginx(root=str(tmp / "var" / "site"), upstream=app.url.removeprefix("http://"), listen=f"127.0.0.1:{port}",
+    n = Nginx(root=str(root), upstream=upstream, listen=f"127.0.0.1:{port}",
               pid=str(work / "nginx.pid"), temp=str(work), error_log=str(work / "error.log"),
               user="root" if os.geteuid() == 0 else "")  # pytest's folders are private: workers read them as we do
     (work / "nginx.conf").write_text(nginx_conf(n))
     log = work / "out.log"
     with log.open("wb") as out:
         proc = subprocess.Popen([tool("nginx"), "-p", str(work), "-c", str(work / "nginx.conf"), "-g", "daemon off;"], stdout=out, stderr=subprocess.STDOUT)
-    front = Front(Server(f"http://127.0.0.1:{port}", proc, log), app)
+    return Server(f"http://127.0.0.1:{port}", proc, log)
+
+
+def start_front(tmp: Path, release_dir: Path) -> Front:
+    app = start_puente(tmp, *seed(tmp, release_dir))
+    front = Front(start_nginx(tmp, tmp / "var" / "site", app.url.removeprefix("http://")), app)
     try:
-        wait_until_up(front.url + "/healthz", proc)
+        wait_until_up(front.url + "/healthz", front.nginx.proc)
     except RuntimeError:
         front.stop()
-        raise AssertionError(front.output() + (work / "error.log").read_text(errors="replace")) from None
+        raise AssertionError(front.output() + (tmp / "nginx" / "error.log").read_text(errors="replace")) from None
     return front
 
 
@@ -209,6 +214,25 @@ def test_nginx_serves_the_release_with_the_apps_headers_and_proxies_admin_and_ap
     assert status == 200 and b'"version": "3.0"' in body and h["access-control-allow-origin"] == ["*"]
     status, h, body = _get(front.url + "/healthz")
     assert status == 200 and b'"status":"ok"' in body.replace(b" ", b"") and h["cache-control"] == ["no-store"]
+
+
+def test_nginx_serves_a_published_release_through_its_language_links(tmp_path: Path) -> None:
+    """A publish links each language's folder from releases/shared/: nginx follows the links (as the app does)."""
+    from backend import releases
+
+    cfg = pack_copy(tmp_path, languages=("es",))
+    releases.publish(cfg, "test")
+    site = cfg.data / "site"
+    assert (site / "es").is_symlink() and (site / "en").is_symlink()
+    nginx = start_nginx(tmp_path, site, "127.0.0.1:9")  # nothing behind it: only the release's own files are asked for
+    try:
+        wait_until_up(nginx.url + "/es/", nginx.proc)
+        for path, rel in (("/es/", "es/index.html"), ("/en/rights/", "en/rights/index.html"), ("/es/manifest.webmanifest", "es/manifest.webmanifest")):
+            status, _, body = _get(nginx.url + path)
+            assert status == 200 and body == (site / rel).read_bytes(), path
+        assert _get(nginx.url + "/es/no-such-page/")[0] == 404
+    finally:
+        nginx.stop()
 
 
 @pytest.mark.browser
