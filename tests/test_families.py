@@ -188,11 +188,18 @@ def test_install_banner_comes_with_the_browsers_prompt_near_the_top_and_stays_cl
     page.goto(f"{live_server.url}/{lang}/rights/")
     banner = page.locator("#install-banner")
     assert banner.is_hidden(), "no banner before the browser offers to install"
+    before = page.locator("h1").bounding_box()
     page.evaluate(PROMPT)
     assert banner.is_visible()
     box = banner.bounding_box()
     h1 = page.locator("h1").bounding_box()
     assert box is not None and h1 is not None and box["y"] < 250 and box["y"] < h1["y"], f"the banner is at {box}, not near the top"
+    assert h1 == before, "the banner came after the page painted: it must not move the page (a layout shift)"
+    exit_button = page.locator("#quick-exit").bounding_box()
+    menus = page.locator(".site-nav").bounding_box()
+    assert exit_button and menus and box["y"] >= exit_button["y"] + exit_button["height"] and box["y"] >= menus["y"] + menus["height"] - 1, \
+        "quick exit and the menus stay uncovered"
+    assert abs(box["x"] + box["width"] / 2 - width / 2) < 2 and box["width"] <= width, "across the phone's screen"
     assert banner.locator(".install-title").inner_text() == ui(lang, "Save this app to your phone: it works without internet.")
     assert page.locator("#ios-install").is_hidden()
     page.locator("#install-button").click()
