@@ -101,6 +101,23 @@ def test_published_releases_are_read_only(workspace: Config) -> None:
         assert writable == [], f"{release.name}: writable {writable[:5]} of {len(writable)}"
 
 
+def test_a_publish_after_the_server_built_the_default_release_is_read_only_too(workspace: Config) -> None:
+    """`serve` builds the working content at start (a release not made read-only); a publish after it links the
+    language folders that did not change: those are read-only whoever made them."""
+    from backend import build as building
+
+    first, _, built = building.ensure_release(workspace)
+    assert built and (first / "en").is_symlink()
+    es = workspace.locales / "es" / "LC_MESSAGES" / "messages.po"
+    es.write_text(es.read_text(encoding="utf-8").replace('msgstr "Salida rápida"', 'msgstr "Salida rápida (otra)"'), encoding="utf-8")
+    assert cli(workspace, "publish").returncode == 0
+    release = workspace.releases / releases.current_id(workspace)
+    assert os.readlink(release / "en") == os.readlink(first / "en"), "English did not change: the same folder"
+    files = [Path(folder) / name for folder, dirs, names in os.walk(release / "en", followlinks=True) for name in ["", *dirs, *names]]
+    writable = [str(p) for p in files if p.stat().st_mode & 0o222]
+    assert len(files) > 30 and writable == [], writable[:5]
+
+
 def test_publish_refuses_content_that_fails_a_check(workspace: Config) -> None:
     assert cli(workspace, "publish").returncode == 0
     before = releases.current_id(workspace)

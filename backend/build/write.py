@@ -103,7 +103,7 @@ def write_release(site: Site, dest: Path, *, link: bool = False, read_only: bool
             (by_language[top] if slash and top in apart else rels).append(rel)
         if apart:
             for tag, own in sorted(by_language.items()):
-                name, was_there = _language_folder(site, dest.parent / SHARED, tag, own, written, read_only)
+                name, was_there = _language_folder(site, dest.parent / SHARED, tag, own, written)
                 os.symlink(f"../{SHARED}/{name}", tmp / tag)
                 if was_there:
                     reused.add(tag)
@@ -155,10 +155,10 @@ def _expected(site: Site, rels: list[str]) -> dict[str, tuple[int, str]] | None:
     return out
 
 
-def _language_folder(site: Site, shared: Path, tag: str, rels: list[str], written: dict[str, tuple[int, str]],
-                     read_only: bool) -> tuple[str, bool]:
+def _language_folder(site: Site, shared: Path, tag: str, rels: list[str], written: dict[str, tuple[int, str]]) -> tuple[str, bool]:
     """Make sure releases/shared/<tag>.<hash>/ holds these files (`tag`/...); add their entries to `written`;
-    return the folder's name and whether it was there already."""
+    return the folder's name and whether it was there already. Read-only whoever makes it: a release the server
+    built at start (not read-only) and a publish after it share the folder."""
     expected = _expected(site, rels)
     if expected is not None:
         name = f"{tag}.{_entries_key(expected)}"
@@ -170,9 +170,8 @@ def _language_folder(site: Site, shared: Path, tag: str, rels: list[str], writte
     try:
         made: dict[str, tuple[int, str]] = {}
         folders, writable = _write_files(site, rels, tmp, True, made, strip=tag + "/")
-        if read_only:
-            _make_read_only(tmp, [r.removeprefix(tag + "/") for r in writable], folders)
-        os.chmod(tmp, 0o555 if read_only else 0o755)
+        _make_read_only(tmp, [r.removeprefix(tag + "/") for r in writable], folders)
+        os.chmod(tmp, 0o555)
         name = f"{tag}.{_entries_key(made)}"
         try:
             os.rename(tmp, shared / name)  # never replaces a folder (a release may be serving it)
