@@ -273,9 +273,20 @@ def until(page: Any, expression: str, timeout: float = 15) -> None:
         page.wait_for_timeout(50)
 
 
+# Counts the sentence segmenters the page builds (one is a long task on a slow phone: only when Listen is pressed).
+SEGMENTERS = """
+(() => {
+  const Real = Intl.Segmenter;
+  window.__segmenters = 0;
+  Intl.Segmenter = class extends Real { constructor(...args) { super(...args); window.__segmenters += 1; } };
+})()
+"""
+
+
 def speech_context(browser: Any, voices: list[dict[str, Any]], requests: list[str]) -> Any:
     ctx = browser.new_context(viewport={"width": 360, "height": SCREEN})
     ctx.add_init_script(f"({SPEECH})({json.dumps(voices)})")
+    ctx.add_init_script(SEGMENTERS)
     ctx.on("request", lambda r: requests.append(r.url))
     return ctx
 
@@ -288,6 +299,7 @@ def test_read_aloud_uses_only_a_local_voice_in_the_pages_language_and_highlights
         page.goto(f"{live_server.url}/es/rights/hartford/")
         play = page.locator("#listen [data-listen=play]")
         assert play.is_visible() and play.inner_text().strip() == ui("es", "Listen")
+        assert page.evaluate("window.__segmenters") == 0, "the sentence rules are not built as the page opens"
         play.click()
         until(page, "window.__spoken.length >= 3")
         assert page.evaluate("CSS.highlights.has('listen')"), "the sentence being read is highlighted"
@@ -307,6 +319,7 @@ def test_read_aloud_uses_only_a_local_voice_in_the_pages_language_and_highlights
         main = " ".join(page.locator("main .prose").inner_text().split())
         assert all(" ".join(s["text"].split()) in main or s["text"] == h1 for s in spoken[1:4]), "then the page's own text, sentence by sentence"
         assert all(len(s["text"]) < 400 for s in spoken), "a sentence at a time"
+        assert page.evaluate("window.__segmenters") == 1, "built once, when Listen was first pressed"
     finally:
         ctx.close()
     assert [u for u in requests if not u.startswith(live_server.url)] == [], "a request left the origin"

@@ -168,9 +168,12 @@ def _what(update: dict[str, Any]) -> str:
 def _lighthouse(url: str, out: Path) -> dict[str, Any]:
     flags = "--headless=new --no-sandbox --disable-gpu --disable-background-networking"
     cmd = [str(LIGHTHOUSE), url, f"--chrome-flags={flags}", "--output=json", f"--output-path={out}", "--quiet", "--max-wait-for-load=60000"]
-    r = subprocess.run(cmd, env={**os.environ, "CHROME_PATH": "/usr/bin/chromium"}, capture_output=True, text=True, timeout=240, check=False)
-    if r.returncode != 0 or not out.exists():
-        raise RuntimeError(f"lighthouse {url} failed: {r.stderr[-2000:]}")
+    for attempt in (1, 2):  # Lighthouse now and then fails to record its trace ("Something went wrong with recording the trace"): once more
+        r = subprocess.run(cmd, env={**os.environ, "CHROME_PATH": "/usr/bin/chromium"}, capture_output=True, text=True, timeout=240, check=False)
+        if r.returncode == 0 and out.exists():
+            break
+        if attempt == 2:
+            raise RuntimeError(f"lighthouse {url} failed twice: {r.stderr[-2000:]}")
     lhr = json.loads(out.read_text())
     failing = []
     for cat in lhr["categories"].values():
