@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import os
 import socket
 import threading
 import time
@@ -225,7 +226,7 @@ class Snapshot:
     @classmethod
     def of(cls, root: Path) -> Snapshot:
         snap = cls(json.loads((root / "release.json").read_text())["id"], root)
-        for path in root.rglob("*"):
+        for path in (Path(folder) / name for folder, _, names in os.walk(root, followlinks=True) for name in names):  # into the language links
             if not path.is_file() or path.suffix in (".br", ".gz") or path.name in SKIP or path.parts[-3:-1] == ("api", "hsds"):
                 continue
             rel = path.relative_to(root).as_posix()

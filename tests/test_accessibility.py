@@ -105,7 +105,8 @@ def release_of(server: Server) -> Path:
 def every_page(server: Server) -> list[str]:
     """Every page of every language, the 404 pages, and the admin sign-in."""
     root = release_of(server)
-    pages = sorted("/" + p.relative_to(root).as_posix().removesuffix("index.html") for p in root.rglob("index.html"))
+    found = [Path(folder) / "index.html" for folder, _, names in os.walk(root, followlinks=True) if "index.html" in names]  # into the language links
+    pages = sorted("/" + p.relative_to(root).as_posix().removesuffix("index.html") for p in found)
     languages = [lang["tag"] for lang in json.loads((root / "release.json").read_text())["languages"]]
     pages += ["/no-such-page/"] + [f"/{lang}/no-such-page/" for lang in languages]
     try:
