@@ -23,15 +23,22 @@ def is_release_name(name: str) -> bool:
     return not name.startswith(".") and name != SHARED
 
 
+_LINK_PREFIX = f"../{SHARED}/"
+
+
+def shared_link(folder: str) -> str:
+    """What a release's language link holds: the shared folder's path relative to the release."""
+    return _LINK_PREFIX + folder
+
+
 def _shared_target(folder: str, name: str) -> str | None:
     """The link `name` at the top of a release points at one of the shared language folders: its name, else None."""
     try:
         target = os.readlink(os.path.join(folder, name))
     except OSError:
         return None
-    prefix = f"../{SHARED}/"
-    rest = target.removeprefix(prefix)
-    if target.startswith(prefix) and rest and "/" not in rest and rest.startswith(name + ".") and not rest.startswith("."):
+    rest = target.removeprefix(_LINK_PREFIX)
+    if target.startswith(_LINK_PREFIX) and rest and "/" not in rest and rest.startswith(name + ".") and not rest.startswith("."):
         return rest
     return None
 

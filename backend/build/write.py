@@ -104,7 +104,7 @@ def write_release(site: Site, dest: Path, *, link: bool = False, read_only: bool
         if apart:
             for tag, own in sorted(by_language.items()):
                 name, was_there = _language_folder(site, dest.parent / SHARED, tag, own, written)
-                os.symlink(f"../{SHARED}/{name}", tmp / tag)
+                os.symlink(metadata.shared_link(name), tmp / tag)
                 if was_there:
                     reused.add(tag)
                 else:
