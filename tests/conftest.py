@@ -53,29 +53,49 @@ def make_config(tmp: Path, *, warm: bool = True, **changes: object) -> Config:
     return cfg.with_(**{"today": TODAY, **changes})
 
 
-# -- the compressed texts of the suite's first build, shared by every data directory ----------------------------
+# -- the render cache of the suite's first build, shared by every data directory ---------------------------------
 #
-# Brotli at the levels the build uses is most of a cold build's time (about 8 of 12 s on two quiet cores),
-# and nearly every test's build compresses the same texts. A fresh data directory gets the compressed
-# variants of one build of the default content (hard links, or copies with `link=False` for a test that
-# damages files in place), as a district's server has them from its earlier publishes. Pages are still
-# rendered and checked by each build; only compressing a text already compressed is skipped, as in
-# production. A test that wrote into a shared variant would poison the rest: the session ends by
-# checking every one against its name (check_warm_cache).
+# A cold build of the default content costs about 9 CPU s (brotli at the build's levels is most of it), and
+# nearly every test's build renders and compresses the same pages. A fresh data directory gets the render
+# cache of one build of the default content: its rendered files and their compressed variants (hard links, or
+# copies with `link=False` for a test that damages files in place) and the record of what each page read, as
+# a district's server has them from its earlier publishes. A build then renders only what its own inputs
+# change (an edit, another address, another date) and takes the rest from the cache, which is how every
+# publish after the first works in production; tests/test_incremental.py proves that such a build is the same,
+# file for file, as one from nothing, and `warm=False` gives a test a cold cache. A test that wrote into a
+# shared file would poison the rest: the session ends by checking every one against its name (check_warm_cache).
 
 _WARM: list[Path] = []
+SHARED_CACHE = ("compressed", "blobs")  # content-addressed and read-only: hard links
+COPIED_CACHE = ("render",)  # what each output read, rewritten by each build: copies
 
 
 def _warm_source() -> Path:
+    """The suite's first build's cache folder (<data>/cache): made once per run, in the folder pytest_configure
+    made, by the first of pytest-xdist's workers that asks (the others wait for it, then share it)."""
     if not _WARM:
-        import atexit
+        import fcntl
+
+        root = Path(os.environ[WARM_DIR])
+        with (root / "lock").open("w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)  # the others wait for the first
+            if not (root / "built").exists():
+                build(make_config(root, warm=False), root / "site")
+                (root / "built").touch()
+        _WARM.append(root / "var" / "cache")
+    return _WARM[0]
+
+
+WARM_DIR = "PUENTE_TEST_WARM_DIR"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """The controller (or the only process) makes the shared folder; its workers inherit the variable."""
+    if not hasattr(config, "workerinput") and WARM_DIR not in os.environ:
         import tempfile
 
-        root = Path(tempfile.mkdtemp(prefix="puente-warm-"))
-        atexit.register(shutil.rmtree, root, ignore_errors=True)
-        build(make_config(root, warm=False), root / "site")
-        _WARM.append(root / "var" / "cache" / "compressed")
-    return _WARM[0]
+        os.environ[WARM_DIR] = tempfile.mkdtemp(prefix="puente-warm-")
+        config.add_cleanup(lambda: shutil.rmtree(os.environ.pop(WARM_DIR), ignore_errors=True))
 
 
 def _link_or_copy(src: str, dst: str) -> None:
@@ -86,38 +106,49 @@ def _link_or_copy(src: str, dst: str) -> None:
 
 
 def warm_data(data: Path, *, link: bool = True) -> None:
-    """Give a fresh data directory the compressed texts of the suite's first build (nothing if it has its own)."""
-    target = data / "cache" / "compressed"
-    if target.exists():
+    """Give a fresh data directory the render cache of the suite's first build (nothing if it has its own)."""
+    target = data / "cache"
+    if any((target / part).exists() for part in (*SHARED_CACHE, *COPIED_CACHE)):
         return
     source = _warm_source()
     existing = next(p for p in (data, *data.parents) if p.exists())
     if os.stat(existing).st_dev != os.stat(source).st_dev:
         return  # a test's own small disk: it is about filling that disk
-    target.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copytree(source, target, copy_function=_link_or_copy if link else shutil.copy2)
+    target.mkdir(parents=True, exist_ok=True)
+    for part in SHARED_CACHE:
+        shutil.copytree(source / part, target / part, copy_function=_link_or_copy if link else shutil.copy2)
+    for part in COPIED_CACHE:
+        shutil.copytree(source / part, target / part)
 
 
-@pytest.fixture(scope="session", autouse=True)
-def check_warm_cache() -> Iterator[None]:
-    """Fails the session if a test changed a shared compressed text in place."""
-    yield
-    if not _WARM:
-        return
+def _damaged(cache: Path) -> list[str]:
+    """The shared files whose content no longer matches the hash in their name."""
     import gzip
     import hashlib
 
     import brotli
 
     damaged = []
-    for path in _WARM[0].iterdir():
-        if path.suffix not in (".br", ".gz"):
+    for path in [*(cache / "compressed").iterdir(), *(cache / "blobs").glob("??/*")]:
+        if path.parent.name == "compressed" and path.suffix not in (".br", ".gz"):
             continue
         data = path.read_bytes()
-        plain = brotli.decompress(data) if path.suffix == ".br" else gzip.decompress(data)
-        if hashlib.sha256(plain).hexdigest() != path.name.split(".")[0]:
-            damaged.append(path.name)
-    assert not damaged, f"a test changed the suite's shared compressed texts in place: {damaged[:5]}"
+        if path.suffix == ".br":
+            data = brotli.decompress(data)
+        elif path.suffix == ".gz":
+            data = gzip.decompress(data)
+        if hashlib.sha256(data).hexdigest() != path.name.split(".")[0]:
+            damaged.append(path.relative_to(cache).as_posix())
+    return damaged
+
+
+@pytest.fixture(scope="session", autouse=True)
+def check_warm_cache() -> Iterator[None]:
+    """Fails the session if a test changed a shared rendered or compressed file in place."""
+    yield
+    if _WARM:
+        damaged = _damaged(_WARM[0])
+        assert not damaged, f"a test changed the suite's shared render cache in place: {damaged[:5]}"
 
 
 @pytest.fixture(scope="session")

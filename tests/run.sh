@@ -3,7 +3,9 @@
 #   - the project and its test extras, from PyPI
 #   - ruff and mypy --strict, which must report nothing
 #   - Debian's chromium (the browser tests drive it; Playwright never downloads a browser), fonts, gettext, poppler
-# Extra arguments go to pytest: `bash tests/run.sh -k offline`.
+# Extra arguments go to pytest: `bash tests/run.sh -k offline` (`-n 0`: in one process).
+# pytest-xdist runs the tests in twice as many processes as the machine has cores (PUENTE_TEST_WORKERS
+# to choose): most of a browser or server test is waiting. Then the tests marked `timing` run alone.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PYTHON="${PYTHON:-python3}"
@@ -34,12 +36,25 @@ echo "ruff: $("$PYTHON" -m ruff --version)"
 echo "mypy --strict backend serve.py"
 "$PYTHON" -m mypy backend serve.py
 
+workers="${PUENTE_TEST_WORKERS:-$(($(nproc) * 2))}"
 set +e
-"$PYTHON" -m pytest "$@"
-status=$?
+if [[ " $* " == *" -m"* ]]; then  # the caller chose the marks: one run
+  "$PYTHON" -m pytest -n "$workers" --dist worksteal "$@"
+  parallel=$? alone=5
+else
+  "$PYTHON" -m pytest -n "$workers" --dist worksteal -m "not timing" "$@"
+  parallel=$?
+  "$PYTHON" -m pytest -m timing "$@"  # the tests that assert wall-clock times, alone on the machine
+  alone=$?
+fi
 set -e
-if [ "$status" -eq 5 ]; then
+if [ "$parallel" -eq 5 ] && [ "$alone" -eq 5 ]; then
   echo "tests/run.sh: pytest collected no tests; that is a failure" >&2
   exit 1
 fi
-exit "$status"
+for status in "$parallel" "$alone"; do
+  if [ "$status" -ne 0 ] && [ "$status" -ne 5 ]; then
+    exit "$status"
+  fi
+done
+exit 0

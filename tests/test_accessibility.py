@@ -197,8 +197,15 @@ def axe_plan(server: Server, pages: list[str]) -> list[str]:
     return [url for url in dict.fromkeys(plan) if url in pages or "no-such-page" in url]
 
 
-def test_axe_finds_no_wcag_violation(live_server: Server, pages: list[str]) -> None:
-    plan = axe_plan(live_server, pages)
+# The two sweeps of every page are the suite's longest tests: each runs in PARTS parts (every PARTS-th page,
+# together every page), so that pytest-xdist's workers share them.
+PARTS = 4
+PART_IDS = [f"part {n + 1} of {PARTS}" for n in range(PARTS)]
+
+
+@pytest.mark.parametrize("part", range(PARTS), ids=PART_IDS)
+def test_axe_finds_no_wcag_violation(live_server: Server, pages: list[str], part: int) -> None:
+    plan = axe_plan(live_server, pages)[part::PARTS]
     found = run_axe(live_server.url, plan)
     report = [f"{url}: {v}" for url, vs in found.items() for v in vs]
     assert report == [], f"{len(report)} violations on {len(found)} of {len(plan)} pages:\n" + "\n".join(report[:40])
@@ -222,15 +229,16 @@ def context(browser: Any) -> Iterator[Any]:
     ctx.close()
 
 
+@pytest.mark.parametrize("part", range(PARTS), ids=PART_IDS)
 def test_every_page_reflows_and_has_large_text_targets_landmarks_and_no_csp_violation(
-    live_server: Server, pages: list[str], context: Any
+    live_server: Server, pages: list[str], context: Any, part: int
 ) -> None:
     page = context.new_page()
     console: list[tuple[str, str, str]] = []
     page.on("console", lambda m: m.type in ("error", "warning") and console.append((m.location.get("url", ""), m.type, m.text)))
     page.on("pageerror", lambda e: console.append((page.url, "pageerror", str(e))))
     problems: list[str] = []
-    for url in pages:
+    for url in pages[part::PARTS]:
         response = page.goto(live_server.url + url)
         assert response is not None
         expected = 404 if "no-such-page" in url else 200
@@ -484,7 +492,7 @@ def test_the_admin_console_is_accessible_and_keeps_the_csp(tmp_path: Path, relea
         page.fill("input[name=name]", "ana")
         page.fill("input[name=password]", "correct horse battery staple")
         page.keyboard.press("Enter")
-        page.wait_for_url(server.url + "/admin/")
+        page.wait_for_url(server.url + "/admin/", timeout=120_000)  # the first dashboard checks the content (3 s alone; more on a shared machine)
         script = Axe().axe_script
         options = {"runOnly": {"type": "tag", "values": AXE_TAGS}, "resultTypes": ["violations"]}
         for url in ADMIN_PAGES:

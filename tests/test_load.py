@@ -15,8 +15,12 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
+
 from .conftest import ROOT, TODAY, Server, seed, start_puente
 from .load import Recorder, Snapshot, run_load, served_release
+
+pytestmark = pytest.mark.timing  # hundreds of clients and their time limits: alone, after the rest (tests/run.sh)
 
 
 def test_200_clients_for_3_seconds_none_fails(live_server: Server) -> None:

@@ -8,6 +8,8 @@ import shutil
 import time
 from pathlib import Path
 
+import pytest
+
 from backend.cli.serving import config_environment
 from backend.config import Config
 
@@ -20,6 +22,7 @@ def test_the_environment_gives_each_worker_the_same_config(tmp_path: Path) -> No
     assert Config.load(environ=config_environment(cfg)).today == TODAY
 
 
+@pytest.mark.timing  # 30 requests in 0.6 s: alone, after the rest (tests/run.sh)
 def test_two_workers_serve_without_a_delay_per_request(tmp_path: Path, release_dir: Path) -> None:
     release_id = json.loads((release_dir / "release.json").read_text())["id"]
     shutil.copytree(release_dir, tmp_path / "var" / "releases" / release_id)  # serve reuses it: no second build

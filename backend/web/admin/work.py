@@ -83,6 +83,6 @@ def build_preview(cfg: Config) -> Path:
         for old in preview.glob("*") if preview.is_dir() else []:
             if old.name != inputs.source and old.is_dir():
                 remove_release(old)
-        site, _ = building.render(inputs)
+        site, _ = building.render(inputs, building.render_cache(cfg))  # after an edit, only what it changed is rendered
         building.write_release(site, dest)
     return dest
