@@ -11,6 +11,10 @@ cd "$(dirname "$0")/.."
 PYTHON="${PYTHON:-python3}"
 
 "$PYTHON" -m pip install --quiet --disable-pip-version-check --no-input -e '.[test]'
+# An editable install leaves the project's own modules uncompiled, and where PYTHONDONTWRITEBYTECODE is set
+# every process the tests start (servers, commands, console jobs: hundreds) compiled them again. Compile once,
+# as installing a wheel does; Python still checks each .pyc against its source.
+"$PYTHON" -m compileall -q -j 0 backend tests serve.py >/dev/null
 
 # Debian packages the tests use: the browser, fonts for every script the app speaks
 # (so pages render glyphs, not boxes), msgfmt to check catalogs, pdftoppm to read printed flyers,

@@ -4,8 +4,8 @@ Every page of every language (every index.html of the served release, each langu
 the admin sign-in) is swept at 320 CSS px (a phone, or 400% zoom) and 640 CSS px (200% zoom of a
 laptop window): no horizontal scrolling, text of at least 16 px, tap targets of at least 48 x 48 px
 (a link inside a sentence excepted, as WCAG does), one <main>, one h1 and no skipped heading level,
-labelled navigation, a skip link first, and no CSP violation or console error. axe-core checks every
-page of en, es and ar and one page of each kind in the other languages (PUENTE_AXE_ALL=1: every
+labelled navigation, a skip link first, and no CSP violation or console error. In the same visit, at
+1280 x 720 (the wide layout), axe-core checks every page of en, es and ar and one page of each kind in the other languages (PUENTE_AXE_ALL=1: every
 page). Keyboard order and visible focus, reduced motion and forced colors are checked on one page of
 each kind, left to right and right to left; the signed-in admin console gets axe, the sweep (with
 WCAG's own 24 px targets: staff on a desktop), focus and CSP checks.
@@ -13,11 +13,9 @@ WCAG's own 24 px targets: staff on a desktop), focus and CSP checks.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import re
-import threading
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -25,7 +23,7 @@ from typing import Any
 
 import pytest
 
-from .conftest import CHROMIUM, CHROMIUM_ARGS, Server
+from .conftest import Server
 from .load import served_release
 
 pytestmark = pytest.mark.browser
@@ -136,50 +134,23 @@ def pages(live_server: Server) -> list[str]:
 # -- axe-core --------------------------------------------------------------------------------------
 
 
-def run_axe(origin: str, urls: list[str], workers: int = 2, before: str = "") -> dict[str, list[str]]:
-    """axe-core on every URL (a few pages at a time, in one browser context); return {url: [violation, ...]}."""
-    from axe_playwright_python.sync_playwright import Axe
-    from playwright.async_api import async_playwright
+AXE_OPTIONS = {"runOnly": {"type": "tag", "values": AXE_TAGS}, "resultTypes": ["violations"]}
 
-    script = Axe().axe_script
-    options = {"runOnly": {"type": "tag", "values": AXE_TAGS}, "resultTypes": ["violations"]}
-    found: dict[str, list[str]] = {}
-    failure: list[BaseException] = []
 
-    async def sweep() -> None:
-        async with async_playwright() as p:
-            browser = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            context = await browser.new_context(service_workers="block")
-            queue = list(urls)
-
-            async def worker() -> None:
-                page = await context.new_page()
-                while queue:
-                    url = queue.pop(0)
-                    await page.goto(origin + url)
-                    if before:
-                        await page.evaluate(before)
-                    await page.evaluate(script)
-                    result = await page.evaluate("options => axe.run(document, options)", options)
-                    for v in result["violations"]:
-                        targets = [" ".join(map(str, n["target"])) for n in v["nodes"]][:3]
-                        found.setdefault(url, []).append(f"{v['id']} ({v['impact']}): {v['help']} at {targets}")
-
-            await asyncio.gather(*(worker() for _ in range(workers)))
-            await browser.close()
-
-    def run() -> None:
-        try:
-            asyncio.run(sweep())
-        except BaseException as e:
-            failure.append(e)
-
-    thread = threading.Thread(target=run)  # the async API, beside the suite's sync Playwright
-    thread.start()
-    thread.join()
-    if failure:
-        raise failure[0]
+def axe_violations(page: Any, script: str) -> list[str]:
+    """axe-core on the page as it is: each violation, with up to three of the elements it was found on."""
+    page.evaluate(script)
+    found = []
+    for v in page.evaluate("options => axe.run(document, options)", AXE_OPTIONS)["violations"]:
+        targets = [" ".join(map(str, n["target"])) for n in v["nodes"]][:3]
+        found.append(f"{v['id']} ({v['impact']}): {v['help']} at {targets}")
     return found
+
+
+def axe_script() -> str:
+    from axe_playwright_python.sync_playwright import Axe
+
+    return str(Axe().axe_script)
 
 
 FULL_AXE = ("en", "es", "ar")  # left to right, the largest draft, right to left
@@ -197,28 +168,10 @@ def axe_plan(server: Server, pages: list[str]) -> list[str]:
     return [url for url in dict.fromkeys(plan) if url in pages or "no-such-page" in url]
 
 
-# The two sweeps of every page are the suite's longest tests: each runs in PARTS parts (every PARTS-th page,
-# together every page), so that pytest-xdist's workers share them.
+# The sweep of every page is the suite's longest test: it runs in PARTS parts (every PARTS-th page of those
+# axe checks and of the others: together every page), so that pytest-xdist's workers share it.
 PARTS = 4
 PART_IDS = [f"part {n + 1} of {PARTS}" for n in range(PARTS)]
-
-
-@pytest.mark.parametrize("part", range(PARTS), ids=PART_IDS)
-def test_axe_finds_no_wcag_violation(live_server: Server, pages: list[str], part: int) -> None:
-    plan = axe_plan(live_server, pages)[part::PARTS]
-    found = run_axe(live_server.url, plan)
-    report = [f"{url}: {v}" for url, vs in found.items() for v in vs]
-    assert report == [], f"{len(report)} violations on {len(found)} of {len(plan)} pages:\n" + "\n".join(report[:40])
-
-
-def test_axe_catches_a_violation(live_server: Server) -> None:
-    """The sweep is not blind: the same page with an unlabelled image and an empty link fails it."""
-    broken = "() => document.querySelector('main').insertAdjacentHTML('beforeend', '<img src=/x.png><a href=/x></a>')"
-    found = run_axe(live_server.url, ["/es/"], workers=1, before=broken)
-    assert {v.split(" ")[0] for v in found["/es/"]} >= {"image-alt", "link-name"}
-
-
-# -- 320 px, 200% zoom, text, targets, landmarks, CSP, console ---------------------------------------------
 
 
 @pytest.fixture
@@ -230,15 +183,19 @@ def context(browser: Any) -> Iterator[Any]:
 
 
 @pytest.mark.parametrize("part", range(PARTS), ids=PART_IDS)
-def test_every_page_reflows_and_has_large_text_targets_landmarks_and_no_csp_violation(
+def test_every_page_reflows_has_large_text_targets_landmarks_no_csp_violation_and_passes_axe(
     live_server: Server, pages: list[str], context: Any, part: int
 ) -> None:
+    """Each page is opened once: the sweep at 320 px, sideways scrolling at 640 px, its CSP violations, and
+    (for the pages of axe_plan) axe-core at 1280 x 720, where the wide layout (48rem and up) applies."""
     page = context.new_page()
     console: list[tuple[str, str, str]] = []
     page.on("console", lambda m: m.type in ("error", "warning") and console.append((m.location.get("url", ""), m.type, m.text)))
     page.on("pageerror", lambda e: console.append((page.url, "pageerror", str(e))))
     problems: list[str] = []
-    for url in pages[part::PARTS]:
+    axe_pages, script = set(axe_plan(live_server, pages)), axe_script()
+    mine = [url for url in pages if url in axe_pages][part::PARTS] + [url for url in pages if url not in axe_pages][part::PARTS]  # even parts
+    for url in mine:
         response = page.goto(live_server.url + url)
         assert response is not None
         expected = 404 if "no-such-page" in url else 200
@@ -246,15 +203,28 @@ def test_every_page_reflows_and_has_large_text_targets_landmarks_and_no_csp_viol
         printed = bool(PRINTED.match(url))
         problems += [f"{url} at 320 px: {p}" for p in page.evaluate(SWEEP, {"printed": printed})]
         page.set_viewport_size({"width": 640, "height": 640})  # 200% zoom of a 1280 px wide window
-        problems += [f"{url} at 640 px: {p}" for p in page.evaluate(SWEEP, {"printed": printed}) if "sideways" in p]
-        page.set_viewport_size({"width": 320, "height": 640})
+        if not printed and page.evaluate("document.documentElement.scrollWidth > document.documentElement.clientWidth + 1"):
+            problems.append(f"{url} at 640 px: scrolls sideways")
         problems += [f"{url}: CSP violation {v}" for v in page.evaluate("window.__csp")]
+        if url in axe_pages:
+            page.set_viewport_size({"width": 1280, "height": 720})
+            problems += [f"{url}: axe {v}" for v in axe_violations(page, script)]
+        page.set_viewport_size({"width": 320, "height": 640})
     for where, kind, text in console:
         own_404 = kind == "error" and "404" in text and "no-such-page" in where
         blocked_worker = "Service Worker registration blocked by Playwright" in text  # this sweep runs without the worker
         if not (own_404 or blocked_worker):
             problems.append(f"{where}: console {kind}: {text}")
     assert problems == [], f"{len(problems)} problems:\n" + "\n".join(problems[:60])
+
+
+def test_axe_catches_a_violation(live_server: Server, context: Any) -> None:
+    """The sweep's axe is not blind: the same page with an unlabelled image and an empty link fails it."""
+    page = context.new_page()
+    page.goto(live_server.url + "/es/")
+    assert axe_violations(page, axe_script()) == []
+    page.evaluate("() => document.querySelector('main').insertAdjacentHTML('beforeend', '<img src=/x.png><a href=/x></a>')")
+    assert {v.split(" ")[0] for v in axe_violations(page, axe_script())} >= {"image-alt", "link-name"}
 
 
 def test_the_sweep_catches_what_it_looks_for(live_server: Server, context: Any) -> None:
@@ -473,7 +443,6 @@ ADMIN_PAGES = ["/admin/", "/admin/pages/rights/hartford/", "/admin/services/ciri
 
 
 def test_the_admin_console_is_accessible_and_keeps_the_csp(tmp_path: Path, release_dir: Path, browser: Any) -> None:
-    from axe_playwright_python.sync_playwright import Axe
 
     from backend.web.admin.auth import Accounts
 
@@ -493,14 +462,11 @@ def test_the_admin_console_is_accessible_and_keeps_the_csp(tmp_path: Path, relea
         page.fill("input[name=password]", "correct horse battery staple")
         page.keyboard.press("Enter")
         page.wait_for_url(server.url + "/admin/", timeout=120_000)  # the first dashboard checks the content (3 s alone; more on a shared machine)
-        script = Axe().axe_script
-        options = {"runOnly": {"type": "tag", "values": AXE_TAGS}, "resultTypes": ["violations"]}
+        script = axe_script()
         for url in ADMIN_PAGES:
             response = page.goto(server.url + url)
             assert response is not None and response.status == 200, url
-            page.evaluate(script)
-            for v in page.evaluate("options => axe.run(document, options)", options)["violations"]:
-                problems.append(f"{url}: axe {v['id']}: {v['help']} at {[n['target'] for n in v['nodes']][:3]}")
+            problems += [f"{url}: axe {v}" for v in axe_violations(page, script)]
             # staff on a desktop: WCAG's own 24 px targets (axe's target-size), not the 48 px of families' phones
             problems += [f"{url} at 320 px: {p}" for p in page.evaluate(SWEEP, {"printed": False, "targets": 0})]
             problems += [f"{url}: CSP violation {v}" for v in page.evaluate("window.__csp")]

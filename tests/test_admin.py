@@ -312,3 +312,29 @@ def test_the_dashboard_renders_nothing_again_while_nothing_changed(cfg: Config, 
     page.write_text(page.read_text(encoding="utf-8").replace("No Hartford resident", "No Hartford City resident"), encoding="utf-8")
     text = client.get("/admin/").text
     assert jobs == ["working_state"] and "rights/hartford" in text, "an edit is seen at once"
+
+
+def _where_am_i() -> dict[str, Any]:
+    import os
+    import sys
+    import threading
+
+    return {"pid": os.getpid(), "parent": os.getppid(), "nice": os.nice(0), "threads": threading.active_count(),
+            "main": getattr(sys.modules["__main__"], "__file__", None)}
+
+
+def test_console_jobs_run_in_a_low_priority_process_forked_from_a_clean_fork_server() -> None:
+    """Each job is a process of its own, at a lower priority, with no thread but its own; both jobs are forked
+    by the same fork server (started once, without the caller's threads or main script), not by the caller."""
+    import os
+    import threading
+
+    from backend.web.admin.work import NICENESS, run_in_child
+
+    threading.Thread(target=threading.Event().wait, args=(5,), daemon=True).start()  # the caller runs threads, as the server does
+    first, second = run_in_child(_where_am_i), run_in_child(_where_am_i)
+    assert os.getpid() not in (first["pid"], second["pid"]) and first["pid"] != second["pid"]
+    assert first["parent"] == second["parent"] != os.getpid(), "forked by the fork server, not by the caller"
+    assert first["threads"] == second["threads"] == 1
+    assert first["nice"] == min(os.nice(0) + NICENESS, 19)
+    assert first["main"] is None or "pytest" not in first["main"], "the caller's main script is not run again"

@@ -78,6 +78,7 @@ def test_menus_fit_the_phone_and_the_first_screen_names_the_district_and_offers_
     page = phone(width).new_page()
     page.goto(f"{live_server.url}/{lang}/rights/")
     assert page.evaluate("document.documentElement.scrollWidth <= innerWidth"), "the page scrolls sideways"
+    page.wait_for_selector(".language-menu .menu-list a[lang]", state="attached")  # app.js fills the list after the page loads
     for menu, count in ((".language-menu", 21), (".nav-menu", 6)):
         page.locator(f"{menu} summary").click()
         items = page.evaluate(OUTSIDE, f"{menu} ul a")

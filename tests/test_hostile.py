@@ -37,6 +37,7 @@ from backend.i18n import catalog_problems, discover, parse_catalog, raise_proble
 from backend.policy import MAX_BODY, is_document
 from backend.web.app import create_app
 from backend.web.middleware import BodyLimit
+from backend.web.server import HEADER_TIMEOUT
 from backend.web.static import Release
 
 from .conftest import Server
@@ -476,7 +477,9 @@ def test_the_admin_upload_fits_under_the_server_wide_limit() -> None:
 # -- HTTP, against the real server over raw sockets --------------------------------------------------
 
 
-def raw_request(server: Server, data: bytes, timeout: float = 10) -> bytes:
+def raw_request(server: Server, data: bytes, timeout: float = HEADER_TIMEOUT + 20) -> bytes:
+    """Send `data`, read until the server closes. A request that never completes its head is closed by the
+    server after HEADER_TIMEOUT: the client waits longer than that, with room for a busy machine's timers."""
     port = int(server.url.rsplit(":", 1)[1])
     with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
         s.sendall(data)

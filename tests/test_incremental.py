@@ -256,3 +256,20 @@ def test_a_publish_after_one_paragraph_reads_only_that_languages_entries(pack: C
     read = sorted(c.language.tag for c in inputs.catalogs if c._po is not None)
     assert read == ["ar"], f"the entries of {read} were read"
     assert "فقرة غيّرها الاختبار مرة أخرى." in site.read(f"ar/{page.path}index.html").decode()
+
+
+@pytest.mark.parametrize(("first", "then"), [({}, {"port": 8001}), ({"public_url": "https://a.example.org"}, {"public_url": "https://b.example.org"})],
+                         ids=["the server's own address, on another port", "the configured public URL"])
+def test_the_address_families_open(pack: Config, first: dict[str, object], then: dict[str, object]) -> None:
+    """Only the outputs that show the address (share links, QR codes, hreflang alternates) read it: another
+    address renders those again, not every page (a test server on a new port, or a district's new domain)."""
+    assert_same(pack.with_(**first), "the first address")
+    moved = pack.with_(**then)
+    rendered = assert_same(moved, "the address changed")
+    assert {"es/share/index.html", "share/index.html", "es/index.html", "index.html"} <= set(rendered), rendered
+    assert "es/rights/connecticut/index.html" not in rendered and "ar/offline/index.html" not in rendered, rendered
+    address = (str(then["public_url"]) if "public_url" in then else f"http://{pack.host}:{then['port']}").encode()
+    made = cold(moved)
+    assert address + b"/es/" in made["es/share/index.html"]
+    assert b'hreflang="es" href="' + address + b'/es/"' in made["es/index.html"]
+    assert_same(pack, "the address changed back")

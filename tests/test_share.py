@@ -460,7 +460,8 @@ def test_wallet_cards_are_card_sized_fit_and_print_several_on_one_page(
         assert pdf_info(pdf)["Pages"].strip() == "1", paper
     sizes = text_sizes(pdf)
     assert sizes and min(sizes) >= 7.99, f"text of {min(sizes):.2f} pt on the printed card"
-    subprocess.run(["pdftoppm", "-r", "300", "-gray", "-png", "-singlefile", str(pdf), str(tmp_path / "cards")], check=True)
+    # 150 dpi, half an office printer's: a code read from so coarse a picture is read from any print of it
+    subprocess.run(["pdftoppm", "-r", "150", "-gray", "-png", "-singlefile", str(pdf), str(tmp_path / "cards")], check=True)
     codes = decode(Image.open(tmp_path / "cards.png"))
     assert len(codes) == len(faces) // per_card and set(codes) == {f"{PUBLIC}/{tag}/"}, codes
 

@@ -43,7 +43,8 @@ def _sha(*parts: str) -> str:
 
 
 def release_key(inputs: Inputs) -> str:
-    """What every output may read without a door that records it (see trace.py): the code, the settings,
+    """What every output may read without a door that records it (see trace.py): the code, the settings
+    (the public URL's path, which every link starts with, but not its address: a recorded read),
     the languages, the site, categories and notices, the pages' and services' structure, and what the
     date decides (pages past review, notices shown). The build reads the date nowhere else."""
     cfg, c = inputs.cfg, inputs.content
@@ -51,7 +52,7 @@ def release_key(inputs: Inputs) -> str:
     share = c.share
     parts = [
         code_hash(),
-        cfg.exit_url, base_url(cfg), str(bool(cfg.public_url)),
+        cfg.exit_url, cfg.base_path, str(bool(cfg.public_url)),
         repr(inputs.languages), repr(sorted(inputs.other_names.items())),
         repr(c.site), repr(c.sources), repr(c.categories), repr(c.notices),
         repr([(n.id, n.expires >= today, n.active(today)) for n in c.notices]),
@@ -122,6 +123,8 @@ class Fingerprints:
             return self.assets.get(dep[1], "missing")
         if kind == "idx":
             return self.index_names.get(dep[1], "")
+        if kind == "url":
+            return base_url(self.inputs.cfg)
         return "unknown"  # a read this build cannot answer: never equal to a recorded key
 
     def key(self, scope: str, name: str, deps: Iterable[Dep]) -> str:
@@ -132,7 +135,8 @@ class Fingerprints:
         """What every language's outputs can read besides its own catalog: English, assets, every template."""
         root = self.inputs.cfg.pwa / "templates"
         templates = sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file())
-        return _sha(self.release, repr(sorted(self.full.items())), repr(sorted(self.assets.items())), *(f"{t}={self.template(t)}" for t in templates))
+        return _sha(self.release, base_url(self.inputs.cfg), repr(sorted(self.full.items())), repr(sorted(self.assets.items())),
+                    *(f"{t}={self.template(t)}" for t in templates))
 
     def language_key(self, tag: str) -> str:
         """Everything any output of one language can read, at once: same key, every output is reused."""

@@ -66,7 +66,7 @@ class Renderer:
         self.content: Content = inputs.content
         self.languages: tuple[Language, ...] = inputs.languages
         self.assets = assets
-        self.base_url = base_url(inputs.cfg)
+        self._base_url = base_url(inputs.cfg)
         self.base = inputs.cfg.base_path  # "" or "/path": every link of the release starts with it
         self._loader = FileSystemLoader(inputs.cfg.pwa / "templates")
         self._compiled = _CompiledOnce(compiled)
@@ -84,8 +84,15 @@ class Renderer:
         )
         env.globals["asset"] = self.asset
         env.globals["base"] = self.base
-        env.globals["origin"] = self.base_url  # absolute: the public URL, with its path (hreflang alternates)
+        env.globals["origin"] = lambda: self.base_url  # absolute: the public URL, with its path (hreflang alternates)
         return env
+
+    @property
+    def base_url(self) -> str:
+        """The address families open (the public URL, or this server's own): recorded, since only the pages
+        that show it (share links, QR codes, hreflang alternates) are rendered again when it changes."""
+        note("url")
+        return self._base_url
 
     def asset(self, name: str) -> str:
         note("asset", name)

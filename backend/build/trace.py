@@ -2,7 +2,7 @@
 
 A build renders each output (a page, a language's search index, its contact cards, ...) inside
 `recording()`. Everything a page may read that differs from build to build is read through one
-of three doors, and each door notes what went through it:
+of these doors, and each door notes what went through it:
 
     TracedTranslator.unit / ngettext    ("t", lang, msgctxt, h) and ("en", msgctxt, h), or ("u", lang, h) for
                                          a UI string; h = text_hash(msgid): a unit's translation, and the
@@ -10,6 +10,7 @@ of three doors, and each door notes what went through it:
                                          unit is its title, nav label or summary; all of it otherwise)
     TracedEnvironment._load_template    ("tpl", name): every template, include and import
     Renderer.asset                       ("asset", logical name)
+    Renderer.base_url                    ("url",): the address families open (share links, QR codes, alternates)
 
 Everything else a page reads is in the release-wide key (cache.release_key): the code, the
 settings, the languages, the site, categories, notices, the pages' and services' structure,
