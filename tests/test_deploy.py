@@ -248,3 +248,33 @@ def test_behind_nginx_a_language_works_offline_with_both_servers_stopped(tmp_pat
     finally:
         visit.close()
         f.stop()
+
+
+def _syscalls(names: list[str]) -> set[str]:
+    """The system calls the given names stand for: groups (@...) expanded by systemd-analyze, others as they are."""
+    out: set[str] = set()
+    for name in names:
+        if not name.startswith("@"):
+            out.add(name)
+            continue
+        listed = subprocess.run([tool("systemd-analyze"), "syscall-filter", name], capture_output=True, text=True, timeout=60, check=True).stdout
+        members = [line.strip() for line in listed.splitlines()[1:] if line.strip() and not line.strip().startswith("#")]
+        out |= _syscalls(members)
+    return out
+
+
+def test_the_units_syscall_filter_lets_a_console_job_lower_its_priority() -> None:
+    """SystemCallFilter= as systemd applies it (an allow list, then each line adding or, with ~, removing calls):
+    the console's jobs call os.nice (setpriority), and a refused call must fail, not kill the service."""
+    text = UNIT.read_text()
+    allowed: set[str] = set()
+    for value in re.findall(r"^SystemCallFilter=(.*)$", text, re.MULTILINE):
+        names = value.split()
+        if names[0].startswith("~"):
+            allowed -= _syscalls([names[0][1:], *names[1:]])
+        else:
+            allowed |= _syscalls(names)
+    assert "setpriority" in allowed, "os.nice in a console job (backend/web/admin/work.py) would be refused"
+    assert {"sched_getaffinity", "socketpair", "sendmsg", "recvmsg", "clone3", "wait4"} <= allowed, "forked build workers and the fork server"
+    assert not {"setrlimit", "sched_setscheduler", "reboot", "mount"} & allowed, "the rest of @resources and @privileged stay refused"
+    assert re.search(r"^SystemCallErrorNumber=EPERM$", text, re.MULTILINE), "a refused call would kill the process (SIGSYS)"
