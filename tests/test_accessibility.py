@@ -5,14 +5,15 @@ the admin sign-in) is swept at 320 CSS px (a phone, or 400% zoom) and 640 CSS px
 laptop window): no horizontal scrolling, text of at least 16 px, tap targets of at least 48 x 48 px
 (a link inside a sentence excepted, as WCAG does), one <main>, one h1 and no skipped heading level,
 labelled navigation, a skip link first, and no CSP violation or console error. In the same visit, at
-1280 x 720 (the wide layout), axe-core checks every page of en, es and ar and one page of each kind in the other languages (PUENTE_AXE_ALL=1: every
-page). Keyboard order and visible focus, reduced motion and forced colors are checked on one page of
+1280 x 720 (the wide layout), axe-core checks every page of en, es and ar and one page of each kind in
+the other languages (PUENTE_AXE_ALL=1: every page). Keyboard order and visible focus, reduced motion and forced colors are checked on one page of
 each kind, left to right and right to left; the signed-in admin console gets axe, the sweep (with
 WCAG's own 24 px targets: staff on a desktop), focus and CSP checks.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
@@ -147,6 +148,7 @@ def axe_violations(page: Any, script: str) -> list[str]:
     return found
 
 
+@functools.cache
 def axe_script() -> str:
     from axe_playwright_python.sync_playwright import Axe
 
@@ -443,7 +445,6 @@ ADMIN_PAGES = ["/admin/", "/admin/pages/rights/hartford/", "/admin/services/ciri
 
 
 def test_the_admin_console_is_accessible_and_keeps_the_csp(tmp_path: Path, release_dir: Path, browser: Any) -> None:
-
     from backend.web.admin.auth import Accounts
 
     from .conftest import make_config, seed, start_puente

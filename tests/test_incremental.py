@@ -45,13 +45,17 @@ def cold(cfg: Config) -> dict[str, bytes]:
     return files_of(site)
 
 
-def assert_same(cfg: Config, label: str) -> list[str]:
-    """Build incrementally and from nothing; fail naming the files that differ. Return what was rendered."""
+def same_as_cold(cfg: Config, label: str) -> tuple[list[str], dict[str, bytes]]:
+    """Build incrementally and from nothing; fail naming the files that differ. Return what was rendered, and the files."""
     inc, rendered = incremental(cfg)
     ref = cold(cfg)
     differ = sorted(k for k in inc.keys() | ref.keys() if inc.get(k) != ref.get(k))
     assert not differ, f"after {label}, the incremental build differs from a cold one in {differ[:10]}"
-    return rendered
+    return rendered, ref
+
+
+def assert_same(cfg: Config, label: str) -> list[str]:
+    return same_as_cold(cfg, label)[0]
 
 
 @pytest.fixture(scope="module")
@@ -265,11 +269,10 @@ def test_the_address_families_open(pack: Config, first: dict[str, object], then:
     address renders those again, not every page (a test server on a new port, or a district's new domain)."""
     assert_same(pack.with_(**first), "the first address")
     moved = pack.with_(**then)
-    rendered = assert_same(moved, "the address changed")
+    rendered, made = same_as_cold(moved, "the address changed")
     assert {"es/share/index.html", "share/index.html", "es/index.html", "index.html"} <= set(rendered), rendered
     assert "es/rights/connecticut/index.html" not in rendered and "ar/offline/index.html" not in rendered, rendered
     address = (str(then["public_url"]) if "public_url" in then else f"http://{pack.host}:{then['port']}").encode()
-    made = cold(moved)
     assert address + b"/es/" in made["es/share/index.html"]
     assert b'hreflang="es" href="' + address + b'/es/"' in made["es/index.html"]
     assert_same(pack, "the address changed back")

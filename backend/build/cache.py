@@ -70,6 +70,7 @@ class Fingerprints:
     def __init__(self, inputs: Inputs, assets: dict[str, str]):
         self.inputs, self.assets = inputs, assets
         self.release = release_key(inputs)
+        self.url = base_url(inputs.cfg)  # the answer to ("url",)
         self.full: dict[str, str] = {}  # msgctxt -> the English entity it belongs to, all of it
         self.head: dict[str, tuple[set[str], str]] = {}  # a page's msgctxt -> (hashes of its title, nav, summary; the page without its blocks)
         for p in inputs.content.pages:
@@ -124,7 +125,7 @@ class Fingerprints:
         if kind == "idx":
             return self.index_names.get(dep[1], "")
         if kind == "url":
-            return base_url(self.inputs.cfg)
+            return self.url
         return "unknown"  # a read this build cannot answer: never equal to a recorded key
 
     def key(self, scope: str, name: str, deps: Iterable[Dep]) -> str:
@@ -135,7 +136,7 @@ class Fingerprints:
         """What every language's outputs can read besides its own catalog: English, assets, every template."""
         root = self.inputs.cfg.pwa / "templates"
         templates = sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file())
-        return _sha(self.release, base_url(self.inputs.cfg), repr(sorted(self.full.items())), repr(sorted(self.assets.items())),
+        return _sha(self.release, self.url, repr(sorted(self.full.items())), repr(sorted(self.assets.items())),
                     *(f"{t}={self.template(t)}" for t in templates))
 
     def language_key(self, tag: str) -> str:

@@ -30,13 +30,13 @@ from . import pending as changes
 
 T = TypeVar("T")
 NICENESS = 10  # families' requests first: the kernel gives a job's process about a tenth of a busy core's share
+_FORK_SERVER = multiprocessing.get_context("forkserver")
+_FORK_SERVER.set_forkserver_preload([__name__])  # read when the fork server starts: on the first job
 
 
 def run_in_child(fn: Callable[..., T], *args: Any) -> T:
     """Run `fn(*args)` in a fresh low-priority process and return its result (or raise its error). Blocks."""
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload([__name__])  # read when the fork server starts: the first job
-    with ProcessPoolExecutor(max_workers=1, mp_context=context, initializer=_lower_priority) as pool:
+    with ProcessPoolExecutor(max_workers=1, mp_context=_FORK_SERVER, initializer=_lower_priority) as pool:
         return pool.submit(fn, *args).result()
 
 
